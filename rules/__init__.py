@@ -1,0 +1,1 @@
+"""kgen lint rules: one module per rule."""
