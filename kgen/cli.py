@@ -4,7 +4,7 @@
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Optional
+from typing import Annotated
 
 import typer
 
@@ -32,33 +32,44 @@ def main() -> None:
 
 @app.command()
 def new(
-    task: Optional[str] = typer.Option(
-        None, "--task", help="binary, multiclass, multilabel or regression."
-    ),
-    data: Optional[str] = typer.Option(
-        None, "--data", help="vector, image, text, audio, timeseries, video or volume."
-    ),
-    arch: Optional[str] = typer.Option(
-        None, "--arch", help="Model architecture; default: the modality's first choice (see --list)."
-    ),
-    labels: Optional[str] = typer.Option(
-        None, "--labels", help="multiclass label encoding: int (default) or onehot."
-    ),
-    output: Path = typer.Option(Path("train.py"), "-o", "--output", help="Where to write the script."),
-    force: bool = typer.Option(False, "--force", help="Overwrite the output file if it exists."),
-    list_: bool = typer.Option(False, "--list", help="Print the supported task x data matrix and exit."),
+    task: Annotated[
+        str | None, typer.Option(help="binary, multiclass, multilabel or regression.")
+    ] = None,
+    data: Annotated[
+        str | None,
+        typer.Option(help="vector, image, text, audio, timeseries, video or volume."),
+    ] = None,
+    arch: Annotated[
+        str | None,
+        typer.Option(help="Model architecture; default: the modality's first choice (see --list)."),
+    ] = None,
+    labels: Annotated[
+        str | None, typer.Option(help="Multiclass label encoding: int (default) or onehot.")
+    ] = None,
+    output: Annotated[
+        Path, typer.Option("-o", "--output", help="Where to write the script.")
+    ] = Path("train.py"),
+    force: Annotated[
+        bool, typer.Option("--force", help="Overwrite the output file if it exists.")
+    ] = False,
+    list_: Annotated[
+        bool, typer.Option("--list", help="Print the supported task x data matrix and exit.")
+    ] = False,
 ) -> None:
     """Write a complete, runnable Keras 3 training script for a task and a data modality."""
     from kgen import generate
 
+    if list_:
+        typer.echo(generate.matrix_table())
+        return
     try:
-        if list_:
-            typer.echo(generate.matrix_table())
-            return
         if task is None or data is None:
-            raise KgenError("--task and --data are required (see `kgen new --list`)")
+            raise KgenError("--task and --data are both required (see `kgen new --list`)")
         spec = generate.ScriptSpec.build(task=task, data=data, arch=arch, labels=labels)
         generate.write_script(generate.render(spec), output, force=force)
     except KgenError as exc:
         fail(str(exc))
-    typer.echo(f"wrote {output} ({spec.title}); try it: python {output} --synthetic 256")
+    except OSError as exc:
+        fail(f"cannot write {output}: {exc.strerror}")
+    typer.echo(f"wrote {output}: {spec.title}")
+    typer.echo(f"try it: python {output} --synthetic 256")

@@ -76,7 +76,9 @@ def head_for(task: str, labels: str = "int") -> Head:
     if task == "binary":
         return Head(task, find_loss("binary_crossentropy"), (accuracy, auc), "binary")
     if task == "multiclass":
-        loss = "categorical_crossentropy" if labels == "onehot" else "sparse_categorical_crossentropy"
+        loss = (
+            "categorical_crossentropy" if labels == "onehot" else "sparse_categorical_crossentropy"
+        )
         return Head(task, find_loss(loss), (accuracy,), labels)
     if task == "multilabel":
         metrics = (
@@ -87,6 +89,9 @@ def head_for(task: str, labels: str = "int") -> Head:
         )
         return Head(task, find_loss("binary_crossentropy"), metrics, "khot")
     if task == "regression":
-        mae = Metric("mae", 'keras.metrics.MeanAbsoluteError(name="mae")')
-        return Head(task, find_loss("mean_squared_error"), (mae,), "values")
+        metrics = (
+            Metric("mae", 'keras.metrics.MeanAbsoluteError(name="mae")'),
+            Metric("r2", 'keras.metrics.R2Score(name="r2")'),  # 0 = no better than the mean
+        )
+        return Head(task, find_loss("mean_squared_error"), metrics, "values")
     raise ValueError(f"unknown task {task!r}")

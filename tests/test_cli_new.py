@@ -1,0 +1,100 @@
+"""`kgen new` as a user meets it: help, the matrix, clear one-line errors, safe writes."""
+
+import subprocess
+import sys
+
+import pytest
+from typer.testing import CliRunner
+
+from kgen import generate
+from kgen.cli import app
+
+runner = CliRunner()
+
+
+def kgen(*args):
+    return runner.invoke(app, list(args))
+
+
+def test_help_lists_commands_and_options():
+    result = kgen("--help")
+    assert result.exit_code == 0
+    assert "new" in result.output
+    result = kgen("new", "--help")
+    assert result.exit_code == 0
+    for option in ("--task", "--data", "--arch", "--labels", "--output", "--force", "--list"):
+        assert option in result.output
+
+
+def test_list_prints_every_modality_and_architecture():
+    result = kgen("new", "--list")
+    assert result.exit_code == 0
+    for data, modality in generate.MODALITIES.items():
+        line = next(line for line in result.output.splitlines() if line.startswith(data + " "))
+        assert line.rstrip().endswith(", ".join(modality.archs))
+
+
+def test_writes_the_rendered_script(tmp_path):
+    out = tmp_path / "train.py"
+    result = kgen("new", "--task", "multilabel", "--data", "image", "-o", str(out))
+    assert result.exit_code == 0, result.output
+    assert out.read_text() == generate.render(generate.ScriptSpec.build("multilabel", "image"))
+    assert [path.name for path in tmp_path.iterdir()] == ["train.py"]  # no temp file left
+
+
+@pytest.mark.parametrize(
+    "args, message",
+    [
+        (["--task", "ranking", "--data", "image"], "unknown --task 'ranking'; choose one of:"),
+        (["--task", "binary", "--data", "graph"], "unknown --data 'graph'; choose one of:"),
+        (["--task", "binary", "--data", "image", "--arch", "gru"], "--arch 'gru' does not fit"),
+        (["--task", "binary", "--data", "text", "--labels", "onehot"], "multiclass only"),
+        (["--task", "multiclass", "--data", "text", "--labels", "hot"], "unknown --labels"),
+        (["--data", "image"], "--task and --data are both required"),
+        (["--task", "binary", "--data", "vector", "-o", "/no/such/dir/t.py"], "does not exist"),
+    ],
+)
+def test_bad_input_is_one_line_and_exit_2(args, message, tmp_path):
+    result = subprocess.run(
+        [sys.executable, "-m", "kgen", "new", *args],
+        cwd=tmp_path,
+        capture_output=True,
+        text=True,
+    )
+    assert result.returncode == 2
+    assert result.stderr.count("\n") == 1, result.stderr
+    assert result.stderr.startswith("kgen: error: ")
+    assert message in result.stderr
+    assert list(tmp_path.iterdir()) == []
+
+
+def test_never_overwrites_without_force(tmp_path):
+    out = tmp_path / "train.py"
+    out.write_text("# my edits\n")
+    result = kgen("new", "--task", "binary", "--data", "vector", "-o", str(out))
+    assert result.exit_code == 2
+    assert "already exists; pass --force" in result.output
+    assert out.read_text() == "# my edits\n"
+    result = kgen("new", "--task", "binary", "--data", "vector", "-o", str(out), "--force")
+    assert result.exit_code == 0
+    assert out.read_text().startswith('"""Binary classification of tabular data')
+
+
+def test_output_path_that_is_a_directory_is_refused(tmp_path):
+    result = kgen("new", "--task", "binary", "--data", "vector", "-o", str(tmp_path))
+    assert result.exit_code == 2
+    assert "is a directory" in result.output
+
+
+def test_new_never_imports_tensorflow_or_keras(tmp_path):
+    code = (
+        "import sys; from kgen.cli import app\n"
+        "try:\n    app(['new', '--task', 'binary', '--data', 'image', '-o', 't.py'])\n"
+        "except SystemExit:\n    pass\n"
+        "print(sorted(m for m in sys.modules if m.split('.')[0] in ('tensorflow', 'keras')))"
+    )
+    result = subprocess.run(
+        [sys.executable, "-c", code], cwd=tmp_path, capture_output=True, text=True
+    )
+    assert result.stdout.strip().splitlines()[-1] == "[]"
+    assert (tmp_path / "t.py").is_file()

@@ -1,0 +1,22 @@
+"""Generated scripts are clean code: ruff finds nothing, black would change nothing."""
+
+import subprocess
+import sys
+
+import black
+
+from kgen import generate
+
+
+def test_generated_scripts_pass_ruff_and_black(tmp_path):
+    for spec in generate.supported():
+        source = generate.render(spec)
+        assert black.format_str(source, mode=black.Mode()) == source, spec.slug
+        (tmp_path / f"{spec.slug}.py").write_text(source)
+    # --isolated: judge the scripts by ruff's defaults, as in a user's project, not by ours.
+    result = subprocess.run(
+        [sys.executable, "-m", "ruff", "check", "--isolated", "--no-cache", str(tmp_path)],
+        capture_output=True,
+        text=True,
+    )
+    assert result.returncode == 0, result.stdout
