@@ -17,11 +17,14 @@ def run_script():
         result = subprocess.run(
             [sys.executable, script.name, *map(str, args)],
             cwd=script.parent,
+            check=False,
             capture_output=True,
             text=True,
             timeout=timeout,
         )
-        assert result.returncode == 0, f"{script.name} {' '.join(map(str, args))}:\n{result.stderr[-3000:]}"
+        assert result.returncode == 0, (
+            f"{script.name} {' '.join(map(str, args))}:\n{result.stderr[-3000:]}"
+        )
         return result
 
     return run

@@ -33,6 +33,7 @@ def sample_inputs(model, count=4):
 @pytest.mark.parametrize("spec", generate.supported(), ids=lambda spec: spec.slug)
 def test_generated_script_runs(spec, tmp_path, run_script):
     import keras  # here, not at the top: only these tests pay for importing TensorFlow
+
     script = tmp_path / "train.py"
     script.write_text(generate.render(spec))
     num_samples = 300 if spec.modality.name == "timeseries" else 60

@@ -8,7 +8,7 @@ ROOT = Path(__file__).parent.parent
 
 
 def run(*args, cwd=None):
-    result = subprocess.run(args, cwd=cwd, capture_output=True, text=True, timeout=600)
+    result = subprocess.run(args, cwd=cwd, check=False, capture_output=True, text=True, timeout=600)
     assert result.returncode == 0, f"{' '.join(map(str, args))}:\n{result.stdout}\n{result.stderr}"
     return result
 
@@ -24,5 +24,7 @@ def test_wheel_installs_and_generates_outside_the_repo(tmp_path):
     run(bin_dir / "kgen", "new", "--task", "multilabel", "--data", "image", cwd=work)
     expected = (ROOT / "examples" / "multilabel_image.py").read_text()
     assert (work / "train.py").read_text() == expected
-    listed = run(bin_dir / "python", "-c", "import kgen.rules, kgen.templates; print('ok')", cwd=work)
+    listed = run(
+        bin_dir / "python", "-c", "import kgen.rules, kgen.templates; print('ok')", cwd=work
+    )
     assert listed.stdout.strip() == "ok"
