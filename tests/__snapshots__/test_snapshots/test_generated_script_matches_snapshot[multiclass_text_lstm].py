@@ -100,7 +100,12 @@ def write_synthetic_dataset(data_dir, num_samples, rng):
 def load_dataset(data_dir):
     """All samples as one array, with their raw targets and the target column names."""
     paths, targets, columns = list_samples(data_dir)
-    samples = [read_sample(path) for path in paths]
+    samples = []
+    for path in paths:
+        try:
+            samples.append(read_sample(path))
+        except (OSError, ValueError, EOFError) as error:
+            raise SystemExit(f"error: cannot read {path}: {error}") from None
     shapes = sorted({np.shape(sample) for sample in samples})
     if len(shapes) > 1:
         raise SystemExit(

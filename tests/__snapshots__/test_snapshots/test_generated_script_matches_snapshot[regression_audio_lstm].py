@@ -49,13 +49,14 @@ FILE_SUFFIXES = (".wav",)
 
 def read_sample(path):
     """A 16-bit PCM WAV file as a log-magnitude spectrogram: (frames, frequency bins)."""
-    with wave.open(str(path)) as wav:
-        if wav.getsampwidth() != 2:
-            raise SystemExit(
-                f"error: {path} is not 16-bit PCM; convert it, e.g. with ffmpeg"
-            )
-        rate, channels = wav.getframerate(), wav.getnchannels()
-        pcm = np.frombuffer(wav.readframes(wav.getnframes()), dtype="<i2")
+    try:
+        with wave.open(str(path)) as wav:
+            if wav.getsampwidth() != 2:
+                raise ValueError("not 16-bit PCM; convert it, e.g. with ffmpeg")
+            rate, channels = wav.getframerate(), wav.getnchannels()
+            pcm = np.frombuffer(wav.readframes(wav.getnframes()), dtype="<i2")
+    except wave.Error as error:
+        raise ValueError(f"not a WAV file ({error})") from None
     waveform = pcm.reshape(-1, channels).mean(axis=1) / 32768.0
     if (
         rate != SAMPLE_RATE
@@ -137,7 +138,12 @@ def write_synthetic_dataset(data_dir, num_samples, rng, target_columns):
 def load_dataset(data_dir, target_columns):
     """All samples as one array, with their raw targets and the target column names."""
     paths, targets, columns = list_samples(data_dir, target_columns)
-    samples = [read_sample(path) for path in paths]
+    samples = []
+    for path in paths:
+        try:
+            samples.append(read_sample(path))
+        except (OSError, ValueError, EOFError) as error:
+            raise SystemExit(f"error: cannot read {path}: {error}") from None
     shapes = sorted({np.shape(sample) for sample in samples})
     if len(shapes) > 1:
         raise SystemExit(
