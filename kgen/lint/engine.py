@@ -1,0 +1,139 @@
+"""Parse, extract models, run the rules, place and filter their reports."""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+
+import libcst as cst
+from libcst.metadata import MetadataWrapper, PositionProvider
+
+from kgen.lint.models import extract
+from kgen.lint.rule import Fix, Report, Rule, rule_by_code
+
+SYNTAX_ERROR = "KG000"
+
+# Suppression comments, bare or with codes: "noqa: KG001, KG002" and "kgen: ignore[KG001]".
+_SUPPRESSION = re.compile(
+    r"#\s*(?:noqa(?::\s*(?P<noqa>[A-Z]+[0-9]+(?:[\s,]+[A-Z]+[0-9]+)*))?"
+    r"|kgen:\s*ignore(?:\[(?P<ignore>[^\]]*)\])?)",
+    re.IGNORECASE,
+)
+
+
+@dataclass(frozen=True)
+class Located:
+    """A rule's report placed in the source: lines 1-based, columns 1-based, end exclusive."""
+
+    rule: type[Rule]
+    message: str
+    hint: str | None
+    fix: Fix | None
+    line: int
+    column: int
+    end_line: int
+    end_column: int
+
+
+def analyze(
+    source: str, rules: list[type[Rule]]
+) -> tuple[cst.Module | None, list[Located]]:
+    """Lint one module's source; never raises for bad input (a parse error is a KG000)."""
+    try:
+        module = cst.parse_module(source)
+    except cst.ParserSyntaxError as error:
+        syntax = rule_by_code(SYNTAX_ERROR)
+        if syntax not in rules:
+            return None, []
+        line, column = error.raw_line, error.raw_column + 1
+        message = f"syntax error: {error.message.splitlines()[0] if error.message else 'invalid syntax'}"
+        return None, [
+            Located(syntax, message, None, None, line, column, line, column + 1)
+        ]
+
+    facts = extract(module)
+    reports: list[tuple[type[Rule], Report]] = []
+    seen: set[tuple] = set()
+    for rule in rules:
+        for report in rule().check(facts):
+            key = (
+                rule.CODE,
+                id(report.node),
+                report.message,
+            )  # a layer shared by two models
+            if key not in seen:
+                seen.add(key)
+                reports.append((rule, report))
+    if not reports:
+        return module, []  # most files: no position metadata needed, so none computed
+
+    positions = MetadataWrapper(module, unsafe_skip_copy=True).resolve(PositionProvider)
+    lines = source.splitlines()
+    located = []
+    for rule, report in reports:
+        where = positions[report.node]
+        start, end = where.start, where.end
+        if _suppressed(rule.CODE, lines, start.line, end.line):
+            continue
+        located.append(
+            Located(
+                rule,
+                report.message,
+                report.hint,
+                report.fix,
+                start.line,
+                start.column + 1,
+                end.line,
+                end.column + 1,
+            )
+        )
+    located.sort(key=lambda f: (f.line, f.column, f.rule.CODE))
+    return module, located
+
+
+def _suppressed(code: str, lines: list[str], first: int, last: int) -> bool:
+    """A suppression comment on the first or last line of the finding silences it."""
+    for number in {first, last}:
+        text = lines[number - 1] if 0 < number <= len(lines) else ""
+        if "#" not in text:
+            continue
+        for match in _SUPPRESSION.finditer(text):
+            codes = match.group("noqa") or match.group("ignore")
+            if codes is None or not codes.strip():
+                return True
+            if code in {c.upper() for c in re.split(r"[\s,]+", codes) if c}:
+                return True
+    return False
+
+
+class _Replace(cst.CSTTransformer):
+    def __init__(self, replacements: dict[int, cst.CSTNode]) -> None:
+        self.replacements = replacements
+
+    def on_leave(self, original_node, updated_node):
+        return self.replacements.get(id(original_node), updated_node)
+
+
+def apply_fixes(source: str, rules: list[type[Rule]], unsafe: bool) -> tuple[str, int]:
+    """The source with the rules' fixes applied (unsafe ones too when asked), and how many.
+
+    Fixes are applied round by round, re-linting in between, so two fixes touching nested nodes
+    never undo each other: the second lands in a later round.
+    """
+    initial = None
+    for _ in range(10):
+        module, located = analyze(source, rules)
+        fixes = [f.fix for f in located if f.fix is not None and (f.fix.safe or unsafe)]
+        if initial is None:
+            initial = len(fixes)
+        if module is None or not fixes:
+            return source, initial - len(fixes)
+        replacements: dict[int, cst.CSTNode] = {}
+        for fix in fixes:
+            for old, new in fix.replacements:
+                replacements.setdefault(id(old), new)
+        fixed = module.visit(_Replace(replacements)).code
+        if fixed == source:
+            return source, initial - len(fixes)
+        source = fixed
+    return source, initial
