@@ -104,36 +104,3 @@ def _suppressed(code: str, lines: list[str], first: int, last: int) -> bool:
             if code in {c.upper() for c in re.split(r"[\s,]+", codes) if c}:
                 return True
     return False
-
-
-class _Replace(cst.CSTTransformer):
-    def __init__(self, replacements: dict[int, cst.CSTNode]) -> None:
-        self.replacements = replacements
-
-    def on_leave(self, original_node, updated_node):
-        return self.replacements.get(id(original_node), updated_node)
-
-
-def apply_fixes(source: str, rules: list[type[Rule]], unsafe: bool) -> tuple[str, int]:
-    """The source with the rules' fixes applied (unsafe ones too when asked), and how many.
-
-    Fixes are applied round by round, re-linting in between, so two fixes touching nested nodes
-    never undo each other: the second lands in a later round.
-    """
-    initial = None
-    for _ in range(10):
-        module, located = analyze(source, rules)
-        fixes = [f.fix for f in located if f.fix is not None and (f.fix.safe or unsafe)]
-        if initial is None:
-            initial = len(fixes)
-        if module is None or not fixes:
-            return source, initial - len(fixes)
-        replacements: dict[int, cst.CSTNode] = {}
-        for fix in fixes:
-            for old, new in fix.replacements:
-                replacements.setdefault(id(old), new)
-        fixed = module.visit(_Replace(replacements)).code
-        if fixed == source:
-            return source, initial - len(fixes)
-        source = fixed
-    return source, initial

@@ -89,3 +89,17 @@ def int_value(value) -> int | None:
     if isinstance(value, Const) and type(value.value) is int:
         return value.value
     return None
+
+
+# Layers that keep the channel count of their input (the last axis of an image or sequence).
+CHANNEL_PRESERVING = frozenset(
+    {
+        "Dropout", "SpatialDropout1D", "SpatialDropout2D", "GaussianNoise", "GaussianDropout",
+        "BatchNormalization", "LayerNormalization", "GroupNormalization", "Normalization",
+        "Rescaling", "Resizing", "CenterCrop", "Activation", "ReLU", "LeakyReLU", "PReLU", "ELU",
+        "MaxPooling1D", "MaxPooling2D", "AveragePooling1D", "AveragePooling2D",
+        "ZeroPadding1D", "ZeroPadding2D", "Cropping1D", "Cropping2D", "UpSampling1D", "UpSampling2D",
+        "RandomFlip", "RandomRotation", "RandomZoom", "RandomContrast", "RandomTranslation",
+        "RandomCrop", "RandomBrightness", "Masking", "Identity",
+    }
+)  # fmt: skip

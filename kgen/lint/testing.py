@@ -3,7 +3,8 @@ every rule, so a new rule is tested the moment its module exists."""
 
 from __future__ import annotations
 
-from kgen.lint.engine import analyze, apply_fixes
+from kgen.lint.engine import analyze
+from kgen.lint.fix import apply_fixes
 from kgen.lint.rule import Invalid, Rule
 
 
