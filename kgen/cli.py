@@ -64,59 +64,15 @@ def new(
     typer.echo(f"wrote {output} ({spec.title}); try it: python {output} --synthetic 256")
 
 
-@app.command()
-def lint(
-    paths: Annotated[
-        list[Path] | None,
-        typer.Argument(help="Files or directories (recursive). Default: the current directory."),
-    ] = None,
-    output_format: Annotated[
-        str, typer.Option("--format", "--output-format", help="text, json, sarif or github.")
-    ] = "text",
-    select: Annotated[
-        list[str] | None,
-        typer.Option("--select", help="Rule codes or prefixes to enable (comma-separated)."),
-    ] = None,
-    ignore: Annotated[
-        list[str] | None,
-        typer.Option("--ignore", help="Rule codes or prefixes to disable (comma-separated)."),
-    ] = None,
-    fix: Annotated[bool, typer.Option("--fix", help="Apply safe fixes.")] = False,
-    unsafe_fixes: Annotated[
-        bool, typer.Option("--unsafe-fixes", help="Also apply (and show as fixable) unsafe fixes.")
-    ] = False,
-    diff: Annotated[
-        bool, typer.Option("--diff", help="Print the fixes as a diff; write nothing.")
-    ] = False,
-    config: Annotated[
-        Path | None,
-        typer.Option("--config", help="A pyproject.toml to use instead of the one found."),
-    ] = None,
-) -> None:
-    """Check Keras scripts and notebooks for model bugs, statically (never imports them)."""
-    from kgen.lint import formats
-    from kgen.lint.config import split_selectors
-    from kgen.lint.runner import Linter, exit_code
+@app.command(
+    context_settings={"allow_extra_args": True, "ignore_unknown_options": True},
+    add_help_option=False,
+)
+def lint(ctx: typer.Context) -> None:
+    """Check Keras scripts and notebooks for model bugs, statically (`kgen lint --help`)."""
+    from kgen.lint.cli import main as lint_main
 
-    try:
-        if output_format not in formats.FORMATS:
-            raise KgenError(f"unknown format {output_format!r}; use one of {', '.join(formats.FORMATS)}")
-        linter = Linter(split_selectors(select), split_selectors(ignore), config)
-        outcome = linter.run(paths or [Path(".")], fix=fix, unsafe_fixes=unsafe_fixes, diff=diff)
-    except KgenError as exc:
-        fail(str(exc))
-    for error in outcome.errors:
-        typer.echo(f"kgen: error: {error}", err=True)
-    if diff:
-        if outcome.diffs:
-            typer.echo("".join(outcome.diffs), nl=False)
-        count = outcome.fixed
-        typer.echo(f"Would fix {count} finding{'s' if count != 1 else ''}.", err=True)
-    elif output_format == "text":
-        typer.echo(formats.text(outcome, unsafe_fixes))
-    else:
-        typer.echo(getattr(formats, {"json": "as_json"}.get(output_format, output_format))(outcome))
-    raise typer.Exit(exit_code(outcome, diff))
+    raise typer.Exit(lint_main(ctx.args))
 
 
 @app.command()

@@ -7,8 +7,6 @@ import json
 
 from kgen import __version__
 
-FORMATS = ("text", "json", "sarif", "github")
-
 
 def location(finding) -> str:
     cell = f"cell {finding.cell}:" if finding.cell is not None else ""
