@@ -76,7 +76,10 @@ def _parser() -> argparse.ArgumentParser:
 
 def main(argv: list[str] | None = None) -> int:
     """Run `kgen lint`; return the exit code (0 clean, 1 findings, 2 usage or internal error)."""
-    args = _parser().parse_args(argv)
+    try:
+        args = _parser().parse_args(argv)
+    except SystemExit as exc:  # --help (0) or a usage error (2, already printed)
+        return exc.code if isinstance(exc.code, int) else 2
     try:
         return _lint(args)
     except BrokenPipeError:  # `kgen lint | head`: the reader left; that is not an error

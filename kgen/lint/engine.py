@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import ast
 import re
 from dataclasses import dataclass
 
@@ -45,8 +46,7 @@ def analyze(
         syntax = rule_by_code(SYNTAX_ERROR)
         if syntax not in rules:
             return None, []
-        line, column = error.raw_line, error.raw_column + 1
-        message = f"syntax error: {error.message.splitlines()[0] if error.message else 'invalid syntax'}"
+        message, line, column = _syntax_error(source, error)
         return None, [
             Located(syntax, message, None, None, line, column, line, column + 1)
         ]
@@ -89,6 +89,25 @@ def analyze(
         )
     located.sort(key=lambda f: (f.line, f.column, f.rule.CODE))
     return module, located
+
+
+def _syntax_error(source: str, error: cst.ParserSyntaxError) -> tuple[str, int, int]:
+    """Message, line, column: CPython's wording and position when it agrees the file is
+    invalid (clearer than the parser's list of expected tokens), libcst's otherwise."""
+    try:
+        compile(source, "<lint>", "exec", ast.PyCF_ONLY_AST)
+    except SyntaxError as exc:
+        return f"syntax error: {exc.msg}", exc.lineno or 1, exc.offset or 1
+    except (ValueError, RecursionError):
+        pass
+    else:
+        detail = str(error.message).splitlines()[0] if error.message else "parse error"
+        return (
+            f"syntax the parser does not support: {detail}",
+            error.raw_line,
+            error.raw_column + 1,
+        )
+    return "syntax error", error.raw_line, error.raw_column + 1
 
 
 def _suppressed(code: str, lines: list[str], first: int, last: int) -> bool:
