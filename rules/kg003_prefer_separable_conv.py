@@ -41,10 +41,21 @@ def _channels(node: Node | None) -> int | None:
     return None
 
 
-def _pointwise(kernel_size) -> bool:
-    """A 1x1 convolution: nothing to separate."""
-    items = kernel_size.items if isinstance(kernel_size, Seq) else [kernel_size]
-    return all(item == Const(1) for item in items)
+def _kernel_area(kernel_size, rank: int) -> int | None:
+    """Taps per channel of the kernel (9 for 3x3); None when not known."""
+    items = kernel_size.items if isinstance(kernel_size, Seq) else [kernel_size] * rank
+    sizes = [int_value(item) for item in items]
+    if None in sizes or len(sizes) != rank:
+        return None
+    area = 1
+    for size in sizes:
+        area *= size
+    return area
+
+
+def _weight_ratio(area: int, channels: int, filters: int) -> float:
+    """How many times more weights the plain convolution has than the separable one."""
+    return (area * channels * filters) / (area * channels + channels * filters)
 
 
 class PreferSeparableConv(Rule):
@@ -53,8 +64,10 @@ class PreferSeparableConv(Rule):
     Suggests `SeparableConv2D`/`SeparableConv1D` for a `Conv2D`/`Conv1D` layer of a model built
     from scratch whose input has a known number of channels above 3. It stays silent on the
     first convolution over raw images or signals (1 to 3 channels, or a channel count that is
-    not known statically), on 1x1 (pointwise) convolutions, on `groups=`/`channels_first`
-    convolutions, and on models that include a pretrained `keras.applications` network.
+    not known statically), where separating would not at least halve the weights (1x1
+    convolutions, or very few filters such as a one-channel reconstruction output), on
+    `groups=`/`channels_first` convolutions, and on models that include a pretrained
+    `keras.applications` network.
 
     ## Why is this bad?
     It is a suggestion, not a bug. A depthwise separable convolution factors a convolution into
@@ -103,15 +116,21 @@ class PreferSeparableConv(Rule):
                     continue
                 if layer.param("groups") not in (DEFAULT, Const(1)):
                     continue
-                if _pointwise(layer.param("kernel_size")):
-                    continue
                 channels = _channels(node.inputs[0] if len(node.inputs) == 1 else None)
                 if channels is None or channels <= 3:
                     continue
+                area = _kernel_area(layer.param("kernel_size"), int(layer.kind[-2]))
+                filters = int_value(layer.param("filters"))
+                ratio = (
+                    _weight_ratio(area, channels, filters) if area and filters else None
+                )
+                if area == 1 or (ratio is not None and ratio < 2):
+                    continue  # a pointwise or few-filter convolution: separating saves little
                 separable = _SEPARABLE[layer.kind]
+                saving = f" (~{ratio:.0f}x fewer weights)" if ratio is not None else ""
                 yield Report(
                     layer.call,
-                    f"{layer.kind} over {channels} channels could be a {separable}",
+                    f"{layer.kind} over {channels} channels could be a {separable}{saving}",
                     f"{separable} has far fewer parameters and is usually as accurate",
                     self._fix(facts, layer, separable),
                 )
@@ -237,6 +256,15 @@ class ConvNet(keras.Model):
         self.conv2 = layers.Conv2D(64, 3)
     def call(self, x):
         return self.conv2(self.conv1(x))
+""",
+        # A one-channel reconstruction output: separating would not even halve the weights.
+        """
+import keras
+from keras import layers
+inputs = keras.Input(shape=(28, 28, 1))
+x = layers.SeparableConv2D(32, 3, padding="same", activation="relu")(inputs)
+outputs = layers.Conv2D(1, 3, padding="same", activation="sigmoid")(x)
+model = keras.Model(inputs, outputs)
 """,
         # Data augmentation as a nested Sequential hides nothing: input is RGB.
         """

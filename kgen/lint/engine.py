@@ -68,12 +68,22 @@ def analyze(
         return module, []  # most files: no position metadata needed, so none computed
 
     positions = MetadataWrapper(module, unsafe_skip_copy=True).resolve(PositionProvider)
+    statements = [
+        (where.start.line, where.end.line)
+        for node, where in positions.items()
+        if isinstance(node, cst.BaseSmallStatement)
+    ]
     lines = source.splitlines()
     located = []
     for rule, report in reports:
         where = positions[report.node]
         start, end = where.start, where.end
-        if _suppressed(rule.CODE, lines, start.line, end.line):
+        # A formatter moves a trailing comment to the statement's closing line: honour it there.
+        statement_end = min(
+            (e for s, e in statements if s <= start.line and e >= end.line),
+            default=end.line,
+        )
+        if _suppressed(rule.CODE, lines, {start.line, end.line, statement_end}):
             continue
         located.append(
             Located(
@@ -110,9 +120,9 @@ def _syntax_error(source: str, error: cst.ParserSyntaxError) -> tuple[str, int, 
     return "syntax error", error.raw_line, error.raw_column + 1
 
 
-def _suppressed(code: str, lines: list[str], first: int, last: int) -> bool:
-    """A suppression comment on the first or last line of the finding silences it."""
-    for number in {first, last}:
+def _suppressed(code: str, lines: list[str], numbers: set[int]) -> bool:
+    """A suppression comment on one of these lines (1-based) silences the finding."""
+    for number in numbers:
         text = lines[number - 1] if 0 < number <= len(lines) else ""
         if "#" not in text:
             continue
