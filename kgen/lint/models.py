@@ -14,7 +14,7 @@ from dataclasses import dataclass, field
 
 import libcst as cst
 
-from kgen.lint.resolve import Ref, Scope, import_module
+from kgen.lint.resolve import Ref, Scope
 
 
 class _Default:
@@ -273,11 +273,8 @@ class _Extractor:
                 if isinstance(item, cst.FunctionDef):
                     self.functions.append(Function(item, scope))
         elif kind is cst.If:
-            self.branches(
-                scope,
-                [node.body.body, *self._else_bodies(node.orelse)],
-                exhaustive=False,
-            )
+            bodies = [node.body.body, *self._else_bodies(node.orelse)]
+            self.branches(scope, bodies, exhaustive=node.orelse is not None)
         elif kind is cst.For:
             self.bind_target(node.target, scope)
             literal = (
@@ -298,8 +295,10 @@ class _Extractor:
                     self.bind_target(item.asname.name, scope)
             self.block(node.body.body, scope)
         elif kind is cst.Try:
-            bodies = [node.body.body, *(handler.body.body for handler in node.handlers)]
-            self.branches(scope, bodies, exhaustive=False)
+            # Execution goes on after the body or after a handler: one of them ran.
+            body = [*node.body.body, *(node.orelse.body.body if node.orelse else ())]
+            bodies = [body, *(handler.body.body for handler in node.handlers)]
+            self.branches(scope, bodies, exhaustive=True)
             if node.finalbody is not None:
                 self.block(node.finalbody.body.body, scope)
         elif kind is cst.Match:
@@ -350,10 +349,8 @@ class _Extractor:
         elif kind is cst.Return:
             if node.value is not None:
                 scope.names[_RETURN] = self.evaluate(node.value, scope)
-        elif kind is cst.Import:
-            scope.bind_import(node.names, None)
-        elif kind is cst.ImportFrom:
-            scope.bind_import(node.names, import_module(node))
+        elif kind is cst.Import or kind is cst.ImportFrom:
+            scope.bind_import(node)
 
     def bind_target(self, target, scope: Scope, value=None) -> None:
         if isinstance(target, cst.Name):
@@ -519,8 +516,10 @@ class _Extractor:
             if isinstance(items, Seq):
                 for item in items.items:
                     model.add(item)
-            elif items is not None:
-                return None
+            elif args or "layers" in kwargs:
+                model.add(
+                    None
+                )  # layers we cannot see: the model starts with an unknown step
             self.models.append(model)
             return model
         if _is_keras(qualname, "Model", "Functional") and not starred:

@@ -80,25 +80,29 @@ class Scope:
             scope = scope.parent
         return None
 
-    def bind_import(self, names, module: str | None) -> None:
-        """Bind the names of an `import ...` (module None) or `from module import ...` statement."""
-        if isinstance(names, cst.ImportStar):
-            if module is not None:
-                self.stars.append(module)
-            return
-        for alias in names:
-            dotted = _dotted(alias.name)
-            if module is None:  # import a.b.c [as x]
-                if alias.asname is not None:
+    def bind_import(self, node: cst.Import | cst.ImportFrom) -> None:
+        """Bind the names an `import ...` or `from ... import ...` statement binds."""
+        if isinstance(node, cst.Import):
+            for alias in node.names:
+                dotted = _dotted(alias.name)
+                if alias.asname is not None:  # import a.b.c as x
                     self.names[_asname(alias)] = Ref(canonical(dotted))
-                else:
+                else:  # import a.b.c binds a
                     top = dotted.partition(".")[0]
                     self.names[top] = Ref(canonical(top))
-            else:
-                target = _asname(alias) if alias.asname is not None else dotted
-                self.names[target] = (
-                    Ref(canonical(f"{module}.{dotted}")) if module else None
-                )
+            return
+        module = import_module(
+            node
+        )  # None for relative imports: names bound, values unknown
+        if isinstance(node.names, cst.ImportStar):
+            self.stars.append(module or ".")
+            return
+        for alias in node.names:
+            dotted = _dotted(alias.name)
+            target = _asname(alias) if alias.asname is not None else dotted
+            self.names[target] = (
+                Ref(canonical(f"{module}.{dotted}")) if module else None
+            )
 
 
 def _asname(alias) -> str:
