@@ -387,6 +387,17 @@ b = K.layers.Dense(1)(inp)
 model = K.Model(inp, [a, b])
 model.compile(optimizer="adam", loss=["categorical_crossentropy", K.losses.Huber()])
 """,
+        # Heads added in the two branches of an if: only one of them exists at run time.
+        """
+import keras
+from keras import layers
+model = keras.Sequential([keras.Input(shape=(32,)), layers.Dense(64, activation="relu")])
+if MULTILABEL:
+    model.add(layers.Dense(10, activation="sigmoid"))
+else:
+    model.add(layers.Dense(10, activation="softmax"))
+model.compile(optimizer="adam", loss="binary_crossentropy")
+""",
         # The activation of a branch taken conditionally is unknown: silent.
         """
 import keras

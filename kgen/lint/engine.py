@@ -55,11 +55,8 @@ def analyze(
     seen: set[tuple] = set()
     for rule in rules:
         for report in rule().check(facts):
-            key = (
-                rule.CODE,
-                id(report.node),
-                report.message,
-            )  # a layer shared by two models
+            # The same layer reached through two models (an encoder and its autoencoder).
+            key = (rule.CODE, id(report.node), report.message)
             if key not in seen:
                 seen.add(key)
                 reports.append((rule, report))

@@ -305,6 +305,8 @@ class _Extractor:
             self.branches(
                 scope, [case.body.body for case in node.cases], exhaustive=False
             )
+        elif isinstance(node, cst.BaseSmallStatement):  # a one-line body: `if x: y = 1`
+            self.small_statement(node, scope)
 
     @staticmethod
     def _else_bodies(orelse) -> list:
@@ -315,15 +317,28 @@ class _Extractor:
         return [orelse.body.body]
 
     def branches(self, scope: Scope, bodies: list, exhaustive: bool) -> None:
-        """Walk alternative bodies on copies of the scope; names that differ become unknown."""
+        """Walk alternative bodies on copies of the scope; names that differ become unknown.
+
+        Sequential models grown with `.add()` inside a branch get the same treatment: each
+        branch starts from the model as it was, and where the branches end differently the
+        model continues from an unknown step joining them (never from one branch's layers
+        followed by the other's)."""
         before = dict(scope.names)
-        outcomes = []
+        grown_before = {id(m): m.outputs for m in self.models}
+        outcomes, grown = [], []
         for body in bodies:
             scope.names = dict(before)
             self.block(body, scope)
             outcomes.append(scope.names)
+            grown.append({})
+            for model in self.models:
+                if id(model) in grown_before:
+                    grown[-1][id(model)] = model.outputs
+                    model.outputs = grown_before[id(model)]
         if not exhaustive:
             outcomes.append(before)
+            grown.append(grown_before)
+
         merged = dict(outcomes[0])
         for outcome in outcomes[1:]:
             for name in merged.keys() | outcome.keys():
@@ -331,6 +346,16 @@ class _Extractor:
                 if a is not b and not (isinstance(a, Const) and a == b):
                     merged[name] = None
         scope.names = merged
+
+        for model in self.models:
+            if id(model) not in grown_before:
+                continue
+            variants = [outcome[id(model)] for outcome in grown]
+            if all(variant is variants[0] for variant in variants):
+                model.outputs = variants[0]
+            else:
+                ends = {id(n): n for v in variants for _, n in v if n is not None}
+                model.outputs = [(None, Node("opaque", None, tuple(ends.values())))]
 
     def small_statement(self, node, scope: Scope) -> None:
         kind = type(node)
@@ -381,10 +406,7 @@ class _Extractor:
             for star in (params.star_arg, params.star_kwarg):
                 if isinstance(star, cst.Param):
                     scope.names[star.name.value] = None
-            body = function.node.body
-            self.block(
-                body.body if isinstance(body, cst.IndentedBlock) else [body], scope
-            )
+            self.block(function.node.body.body, scope)
             function.result = scope.names.get(_RETURN)
         return function.result
 

@@ -74,6 +74,33 @@ def test_branches_merge_to_unknown_unless_equal():
     assert facts.scope.lookup("c") is None
 
 
+def test_sequential_grown_in_branches_joins_them_in_an_unknown_step():
+    facts = facts_of(
+        "import keras\n"
+        "model = keras.Sequential([keras.layers.LSTM(8)])\n"
+        "if deep:\n"
+        "    model.add(keras.layers.LSTM(8))\n"
+        "else:\n"
+        "    model.add(keras.layers.GRU(8))\n"
+        "model.add(keras.layers.Dense(1))\n"
+    )
+    [model] = facts.models
+    kinds = [n.layer.kind if n.layer else n.kind for n in model.nodes()]
+    assert kinds == ["input", "LSTM", "LSTM", "GRU", "opaque", "Dense"]
+
+
+def test_one_line_bodies_are_walked():
+    facts = facts_of(
+        "import keras\n"
+        "def build(): return keras.Sequential([keras.layers.Dense(1)])\n"
+        "if True: model = build()\n"
+        "else: model = build()\n"
+        "model.compile(loss='mse')\n"
+    )
+    [model] = facts.models
+    assert [c.loss for c in model.compiles] == [Const("mse")]
+
+
 def test_sequential_add_chain_and_compile():
     facts = facts_of(
         "import keras\n"
