@@ -104,7 +104,12 @@ class Linter:
         return outcome
 
     def _lint_file(self, path, rules, outcome, fix, unsafe_fixes, diff) -> None:
-        text = path.read_text(encoding="utf-8")
+        # Bytes decoded by hand: read_text() would turn CRLF into LF, and --fix would then
+        # rewrite every line ending of the file.
+        try:
+            text = path.read_bytes().decode("utf-8")
+        except UnicodeDecodeError:
+            raise KgenError(f"{path}: not UTF-8 text") from None
         notebook = None
         source = text
         if path.suffix == ".ipynb":
@@ -124,7 +129,7 @@ class Linter:
                     if diff:
                         outcome.diffs.append(_unified_diff(str(path), text, new_text))
                         return
-                    path.write_text(new_text, encoding="utf-8")
+                    path.write_bytes(new_text.encode("utf-8"))
                     source = fixed
             if diff:
                 return
