@@ -112,8 +112,7 @@ def _lint(args) -> int:
         print(f"kgen: error: {error}", file=sys.stderr)
     if args.diff:
         sys.stdout.write("".join(outcome.diffs))
-        count = outcome.fixed
-        print(f"Would fix {count} finding{'s' if count != 1 else ''}.", file=sys.stderr)
+        print(f"Would fix {formats.count(outcome.fixed, 'finding')}.", file=sys.stderr)
     elif args.output_format == "text":
         print(formats.text(outcome, args.unsafe_fixes))
     else:

@@ -4,8 +4,13 @@ workflow commands."""
 from __future__ import annotations
 
 import json
+from pathlib import Path
 
 from kgen import __version__
+
+
+def count(n: int, word: str, plural: str | None = None) -> str:
+    return f"{n} {word if n == 1 else plural or word + 's'}"
 
 
 def location(finding) -> str:
@@ -28,29 +33,24 @@ def _summary(outcome, unsafe_fixes: bool) -> str:
     findings = outcome.findings
     lines = []
     if outcome.fixed:
-        lines.append(
-            f"Fixed {outcome.fixed} finding{'s' if outcome.fixed != 1 else ''}."
-        )
+        lines.append(f"Fixed {count(outcome.fixed, 'finding')}.")
     if not findings:
         lines.append("All checks passed!")
         return "\n".join(lines)
     counts = [
-        f"{n} {severity}{'s' if n != 1 and severity != 'info' else ''}"
+        count(n, severity, "info" if severity == "info" else None)
         for severity in ("error", "warning", "info")
         if (n := sum(f.severity == severity for f in findings))
     ]
-    lines.append(
-        f"Found {len(findings)} finding{'s' if len(findings) != 1 else ''} ({', '.join(counts)})."
-    )
+    lines.append(f"Found {count(len(findings), 'finding')} ({', '.join(counts)}).")
     safe = sum(f.fix_applicability == "safe" for f in findings)
     unsafe = sum(f.fix_applicability == "unsafe" for f in findings)
     fixable = safe + (unsafe if unsafe_fixes else 0)
     if fixable:
         lines.append(f"[*] {fixable} fixable with the `--fix` option.")
     if unsafe and not unsafe_fixes:
-        lines.append(
-            f"{unsafe} hidden fix{'es' if unsafe != 1 else ''} can be enabled with the `--unsafe-fixes` option."
-        )
+        hidden = count(unsafe, "hidden fix", "hidden fixes")
+        lines.append(f"{hidden} can be enabled with the `--unsafe-fixes` option.")
     return "\n".join(lines)
 
 
@@ -121,8 +121,6 @@ def _sarif_rule(rule) -> dict:
 
 
 def _uri(path: str) -> str:
-    from pathlib import Path
-
     p = Path(path)
     return p.as_uri() if p.is_absolute() else p.as_posix()
 
