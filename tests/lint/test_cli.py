@@ -475,3 +475,23 @@ def test_executable_never_prints_a_traceback(tmp_path):
         text=True,
     )
     assert run.returncode == 1 and "KG000 syntax error" in run.stdout
+
+
+def test_lint_path_imports_nothing_heavy(tmp_path):
+    """`kgen lint` runs in pre-commit on every commit: typer (and its pydantic), jinja2, black
+    and the generator must stay out of its imports; so must TensorFlow and Keras."""
+    script = tmp_path / "train.py"
+    script.write_text(MISMATCH)
+    probe = (
+        "import sys\n"
+        f"sys.argv = ['kgen', 'lint', {str(script)!r}]\n"
+        "from kgen.launch import main\n"
+        "try:\n    main()\nexcept SystemExit:\n    pass\n"
+        "heavy = ('typer', 'pydantic', 'jinja2', 'black', 'kgen.generate', 'tensorflow', 'keras')\n"
+        "print(sorted(m for m in sys.modules if m.split('.')[0] in heavy or m in heavy))\n"
+    )
+    run = subprocess.run(
+        [sys.executable, "-c", probe], check=False, capture_output=True, text=True
+    )
+    assert "KG001" in run.stdout
+    assert run.stdout.splitlines()[-1] == "[]"
