@@ -51,12 +51,14 @@ class Outcome:
     findings: list[Finding] = field(default_factory=list)
     diffs: list[str] = field(default_factory=list)
     fixed: int = 0  # findings fixed (or, with --diff, that would be)
-    errors: list[str] = field(
-        default_factory=list
-    )  # one line each: files that could not be linted
-    rules: list = field(
-        default_factory=list
-    )  # every rule selected for some file (for SARIF)
+    errors: list[str] = field(default_factory=list)  # one line per file that failed
+    rules: list = field(default_factory=list)  # every rule selected for some file
+
+    def merge(self, other: Outcome) -> None:
+        self.findings += other.findings
+        self.diffs += other.diffs
+        self.fixed += other.fixed
+        self.errors += other.errors
 
 
 class Linter:
@@ -86,70 +88,75 @@ class Linter:
                 raise KgenError(f"{path}: no such file or directory")
         outcome = Outcome()
         selected: dict[str, type] = {}
-        excluded = lambda p: self.settings_for(p).excludes(p)
-        for path in discover(paths, excluded):
+        for path in discover(paths, lambda p: self.settings_for(p).excludes(p)):
             rules = self.settings_for(path).rules_for(path)
             selected.update((rule.CODE, rule) for rule in rules)
-            try:
-                self._lint_file(path, rules, outcome, fix, unsafe_fixes, diff)
-            except KgenError as exc:
-                outcome.errors.append(str(exc))
-            except OSError as exc:
-                outcome.errors.append(f"{path}: {exc.strerror or exc}")
-            except Exception as exc:  # noqa: BLE001 (a linter bug must not stop the run)
-                outcome.errors.append(
-                    f"{path}: internal error: {type(exc).__name__}: {exc}"
-                )
+            outcome.merge(_lint_path(path, rules, fix, unsafe_fixes, diff))
         outcome.rules = [selected[code] for code in sorted(selected)]
         return outcome
 
-    def _lint_file(self, path, rules, outcome, fix, unsafe_fixes, diff) -> None:
-        # Bytes decoded by hand: read_text() would turn CRLF into LF, and --fix would then
-        # rewrite every line ending of the file.
-        try:
-            text = path.read_bytes().decode("utf-8")
-        except UnicodeDecodeError:
-            raise KgenError(f"{path}: not UTF-8 text") from None
-        notebook = None
-        source = text
-        if path.suffix == ".ipynb":
-            from kgen.lint.notebook import read_notebook
 
-            notebook = read_notebook(text, str(path))
-            source = notebook.source
+def _lint_path(path: Path, rules, fix, unsafe_fixes, diff) -> Outcome:
+    """One file's findings; a file that cannot be linted becomes a one-line error."""
+    outcome = Outcome()
+    try:
+        _lint_file(path, rules, outcome, fix, unsafe_fixes, diff)
+    except KgenError as exc:
+        outcome.errors.append(str(exc))
+    except OSError as exc:
+        outcome.errors.append(f"{path}: {exc.strerror or exc}")
+    except Exception as exc:  # noqa: BLE001 (a linter bug must not stop the run)
+        outcome.errors.append(f"{path}: internal error: {type(exc).__name__}: {exc}")
+    return outcome
 
-        if fix or diff:
-            from kgen.lint.fix import apply_fixes
 
-            fixed, count = apply_fixes(source, rules, unsafe_fixes)
-            if fixed != source:
-                new_text = notebook.with_source(fixed) if notebook else fixed
-                if new_text is not None:
-                    outcome.fixed += count
-                    if diff:
-                        outcome.diffs.append(_unified_diff(str(path), text, new_text))
-                        return
-                    path.write_bytes(new_text.encode("utf-8"))
-                    source = fixed
-            if diff:
-                return
+def _lint_file(path: Path, rules, outcome: Outcome, fix, unsafe_fixes, diff) -> None:
+    # Bytes decoded by hand: read_text() would turn CRLF into LF, and --fix would then
+    # rewrite every line ending of the file.
+    try:
+        text = path.read_bytes().decode("utf-8")
+    except UnicodeDecodeError:
+        raise KgenError(f"{path}: not UTF-8 text") from None
+    notebook = None
+    source = text
+    if path.suffix == ".ipynb":
+        from kgen.lint.notebook import read_notebook
 
-        _, located = analyze(source, rules)
-        for item in located:
-            cell, line, end_line = None, item.line, item.end_line
-            if notebook is not None:
-                cell, line = notebook.locate(item.line)
-                end_line = line + (item.end_line - item.line)
-            rule = item.rule
-            outcome.findings.append(
-                Finding(
-                    str(path), line, item.column, end_line, item.end_column, rule.CODE,
-                    rule.NAME, rule.SEVERITY, item.message, item.hint,
-                    item.fix.description if item.fix else None,
-                    ("safe" if item.fix.safe else "unsafe") if item.fix else None,
-                    cell,
-                )
-            )  # fmt: skip
+        notebook = read_notebook(text, str(path))
+        source = notebook.source
+
+    if fix or diff:
+        from kgen.lint.fix import apply_fixes
+
+        fixed, count = apply_fixes(source, rules, unsafe_fixes)
+        if fixed != source:
+            new_text = notebook.with_source(fixed) if notebook else fixed
+            if new_text is not None:
+                outcome.fixed += count
+                if diff:
+                    outcome.diffs.append(_unified_diff(str(path), text, new_text))
+                    return
+                path.write_bytes(new_text.encode("utf-8"))
+                source = fixed
+        if diff:
+            return
+
+    _, located = analyze(source, rules)
+    for item in located:
+        cell, line, end_line = None, item.line, item.end_line
+        if notebook is not None:
+            cell, line = notebook.locate(item.line)
+            end_line = line + (item.end_line - item.line)
+        rule = item.rule
+        outcome.findings.append(
+            Finding(
+                str(path), line, item.column, end_line, item.end_column, rule.CODE,
+                rule.NAME, rule.SEVERITY, item.message, item.hint,
+                item.fix.description if item.fix else None,
+                ("safe" if item.fix.safe else "unsafe") if item.fix else None,
+                cell,
+            )
+        )  # fmt: skip
 
 
 def _unified_diff(path: str, before: str, after: str) -> str:
