@@ -4,6 +4,7 @@ in another), findings mapped back to (cell, line), fixes written back cell by ce
 from __future__ import annotations
 
 import json
+import re
 from dataclasses import dataclass
 
 from kgen.errors import KgenError
@@ -49,11 +50,12 @@ class Notebook:
         return json.dumps(self.data, indent=1, ensure_ascii=False) + "\n"
 
 
+# IPython-only lines: `%magic`, `!shell`, and `name?`/`name??` help requests.
+_IPYTHON_LINE = re.compile(r"\s*(?:[%!]|[\w.]+\?\??\s*$)")
+
+
 def _is_ipython(line: str) -> bool:
-    stripped = line.lstrip()
-    return stripped.startswith(("%", "!")) or (
-        stripped.endswith("?") and not stripped.startswith("#")
-    )
+    return _IPYTHON_LINE.match(line) is not None
 
 
 def read_notebook(text: str, path: str) -> Notebook:
