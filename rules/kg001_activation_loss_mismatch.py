@@ -208,8 +208,9 @@ class ActivationLossMismatch(Rule):
 
     ## Why is this bad?
     A mismatched head trains without any error and yields a useless model. A softmax over one
-    unit always outputs 1.0; softmax with binary crossentropy makes "accuracy" meaningless for
-    multilabel data; sigmoid with categorical crossentropy ignores all but the true class; a
+    unit always outputs 1.0; softmax with binary crossentropy makes the classes compete, so a
+    multilabel model cannot predict two labels at once (while the binary accuracy Keras then
+    reports looks high); sigmoid with categorical crossentropy ignores all but the true class; a
     linear output fed to a probability loss (without `from_logits=True`) gets clipped; a
     softmax/sigmoid output with `from_logits=True` applies the activation twice; ReLU or tanh
     cannot output probabilities; a softmax head cannot regress.
