@@ -13,6 +13,7 @@ from typer.testing import CliRunner
 
 from kgen.cli import app
 from kgen.lint.cli import main
+from kgen.lint.rule import all_rules
 
 MISMATCH = textwrap.dedent(
     """\
@@ -130,7 +131,7 @@ def test_sarif(project, capsys):
     assert log["version"] == "2.1.0" and "sarif-2.1.0" in log["$schema"]
     [run] = log["runs"]
     rules = run["tool"]["driver"]["rules"]
-    assert [r["id"] for r in rules] == ["KG000", "KG001", "KG002", "KG003"]
+    assert [r["id"] for r in rules] == [rule.CODE for rule in all_rules()]
     levels = {r["ruleId"]: r["level"] for r in run["results"]}
     assert levels == {"KG001": "error", "KG003": "note"}
     for result in run["results"]:
@@ -421,7 +422,9 @@ def test_typer_app_forwards_lint_and_lists_rules(project):
     assert result.exit_code == 1 and json.loads(result.output)[0]["code"] == "KG001"
     result = runner.invoke(app, ["rules"])
     assert result.exit_code == 0
-    assert [line.split()[:3] for line in result.output.splitlines()] == [
+    listed = [line.split()[:3] for line in result.output.splitlines()]
+    assert listed == [[r.CODE, r.NAME, r.SEVERITY] for r in all_rules()]
+    assert listed[:4] == [
         ["KG000", "syntax-error", "error"],
         ["KG001", "activation-loss-mismatch", "error"],
         ["KG002", "rnn-missing-return-sequences", "error"],
