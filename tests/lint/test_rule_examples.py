@@ -41,3 +41,31 @@ def test_rule_module_is_complete(rule):
 
 def test_codes_and_names_are_unique():
     assert len({r.CODE for r in RULES}) == len(RULES) == len({r.NAME for r in RULES})
+
+
+def test_a_new_rule_is_one_module_and_no_engine_change(tmp_path, monkeypatch, capsys):
+    import kgen.rules
+
+    from kgen.lint.cli import main
+
+    package = tmp_path / "more_rules"
+    package.mkdir()
+    (package / "kg999_every_model.py").write_text(
+        "from kgen.lint.rule import Report, Rule\n"
+        "class EveryModel(Rule):\n"
+        "    CODE, NAME, SEVERITY, SUMMARY = 'KG999', 'every-model', 'warning', 'A model'\n"
+        "    def check(self, facts):\n"
+        "        for model in facts.models:\n"
+        "            yield Report(model.call, 'a model')\n"
+    )
+    monkeypatch.setattr(kgen.rules, "__path__", [*kgen.rules.__path__, str(package)])
+    all_rules.cache_clear()
+    try:
+        script = tmp_path / "train.py"
+        script.write_text("import keras\nmodel = keras.Sequential()\n")
+        assert main(["--select", "KG999", str(script)]) == 1
+        assert f"{script}:2:9: KG999 a model" in capsys.readouterr().out
+    finally:
+        monkeypatch.undo()
+        all_rules.cache_clear()
+    assert "KG999" not in [rule.CODE for rule in all_rules()]
