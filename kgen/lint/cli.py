@@ -71,7 +71,7 @@ def _parser() -> argparse.ArgumentParser:
         metavar="PYPROJECT",
         help="use this pyproject.toml instead of the nearest one",
     )
-    return parser  # fmt: skip
+    return parser
 
 
 def main(argv: list[str] | None = None) -> int:

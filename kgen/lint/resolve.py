@@ -73,7 +73,7 @@ class Scope:
             if name in scope.names:
                 return scope.names[name]
             for module in reversed(scope.stars):  # the last star import wins
-                if not module.startswith("keras"):
+                if module != "keras" and not module.startswith("keras."):
                     return None  # an unknown module could bind anything
                 if _star_exports(module, name):
                     return Ref(f"{module}.{name}")
