@@ -40,6 +40,7 @@ def test_every_spelling_resolves_to_keras(prelude, expression):
     "source",
     [
         "from keras.layers import *\nfrom mylib import *\nx = Dense",  # the last star may bind it
+        "from keras.layers import *\nfrom kerastuner import *\nx = Dense",
         "from keras.layers import Dense\nDense = make_layer\nx = Dense",  # rebound
         "x = Dense",  # never imported
         "from . import layers\nx = layers.Dense",  # relative import: unknown package
