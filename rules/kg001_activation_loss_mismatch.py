@@ -43,7 +43,10 @@ class _Head:
 
 
 def _output_head(node: Node | None) -> _Head | None:
-    """The activation a model output ends with, looking through value-preserving layers."""
+    """The activation a model output ends with, looking through value-preserving layers and
+    into a nested model's single output (a Sequential of sub-models, a GAN)."""
+    while node is not None and node.kind == "model" and len(node.model.outputs) == 1:
+        node = node.model.outputs[0][1]
     while node is not None and node.kind == "layer":
         layer = node.layer
         if layer.kind == "TimeDistributed":
@@ -257,6 +260,11 @@ class ActivationLossMismatch(Rule):
                         message, hint = problem
                         if len(model.outputs) > 1 and name:
                             message = f"output {name!r}: {message}"
+                        if node.kind == "model":
+                            # The layer is in a nested model, maybe compiled right on its own:
+                            # name the compile() that pairs it with this loss.
+                            call = facts.module.code_for_node(compiled.call.func)
+                            message = f"in {call}(): {message}"
                         yield Report(head.carrier.call, message, hint)
 
     VALID = (
@@ -398,6 +406,15 @@ if MULTILABEL:
 else:
     model.add(layers.Dense(10, activation="softmax"))
 model.compile(optimizer="adam", loss="binary_crossentropy")
+""",
+        # A classifier head that is itself a model, nested in a Sequential.
+        """
+import keras
+from keras import layers
+backbone = keras.Sequential([keras.Input((64,)), layers.Dense(32, activation="relu")])
+head = keras.Sequential([layers.Dense(5, activation="softmax")])
+model = keras.Sequential([backbone, head])
+model.compile(optimizer="adam", loss="categorical_crossentropy")
 """,
         # The activation of a branch taken conditionally is unknown: silent.
         """
@@ -545,6 +562,19 @@ inputs = Input(shape=(100,))
 outputs = Dense(1, activation="sigmoid")(Dense(8, activation="relu")(inputs))
 model = Model(inputs, outputs)
 model.compile(optimizer="adam", loss=losses.BinaryCrossentropy(from_logits=True))
+"""
+        ),
+        # A GAN: the combined model ends with the logits discriminator, compiled without logits.
+        Invalid(
+            """
+import keras
+from keras import layers
+generator = keras.Sequential([keras.Input((128,)), layers.Dense(784, activation="sigmoid")])
+discriminator = keras.Sequential([keras.Input((784,)), layers.Dense(64, activation="relu"), layers.Dense(1)])
+discriminator.compile(optimizer="adam", loss=keras.losses.BinaryCrossentropy(from_logits=True))
+discriminator.trainable = False
+gan = keras.Sequential([generator, discriminator])
+gan.compile(optimizer="adam", loss="binary_crossentropy")
 """
         ),
         # A model built in one function, compiled at module level; softmax via tf.nn.
