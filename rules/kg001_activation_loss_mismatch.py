@@ -199,8 +199,8 @@ class ActivationLossMismatch(Rule):
 
     The last activation is found by looking through layers that do not change what kind of
     values an output holds (`Dropout`, `Reshape`, `Flatten`, `Normalization` including
-    `invert=True`, `Rescaling`, ...), inside `TimeDistributed`, and in a separate
-    `Activation`/`Softmax` layer. Anything unknown (a variable activation, a loss built by a
+    `invert=True`, `Rescaling`, ...), inside `TimeDistributed`, in a separate
+    `Activation`/`Softmax` layer, and into a nested model that ends the outer one. Anything unknown (a variable activation, a loss built by a
     function, a subclassed model) is left alone.
 
     For regression losses only probability heads are flagged: `softmax` always, and `sigmoid`
