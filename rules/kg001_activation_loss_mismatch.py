@@ -200,8 +200,9 @@ class ActivationLossMismatch(Rule):
     The last activation is found by looking through layers that do not change what kind of
     values an output holds (`Dropout`, `Reshape`, `Flatten`, `Normalization` including
     `invert=True`, `Rescaling`, ...), inside `TimeDistributed`, in a separate
-    `Activation`/`Softmax` layer, and into a nested model that ends the outer one. Anything unknown (a variable activation, a loss built by a
-    function, a subclassed model) is left alone.
+    `Activation`/`Softmax` layer, and into a nested model that ends the outer one. Anything
+    unknown (a variable activation, a loss built by a function, a subclassed model) is left
+    alone.
 
     For regression losses only probability heads are flagged: `softmax` always, and `sigmoid`
     on a `Dense` head. `relu`, `softplus` or `tanh` heads are not flagged on purpose: they are
