@@ -7,8 +7,6 @@ import os
 from collections.abc import Callable, Iterator
 from pathlib import Path
 
-from kgen.errors import KgenError
-
 SUFFIXES = (".py", ".pyi", ".ipynb")
 _SKIPPED_DIRS = {
     "__pycache__",
@@ -32,12 +30,10 @@ def _skipped_dir(directory: Path) -> bool:
 def discover(paths: list[Path], excluded: Callable[[Path], bool]) -> Iterator[Path]:
     """Files to lint, in a stable order; a path given explicitly is always linted."""
     for path in paths:
-        if path.is_file():
-            yield path
-        elif path.is_dir():
+        if path.is_dir():
             yield from _walk(path, excluded)
         else:
-            raise KgenError(f"{path}: no such file or directory")
+            yield path
 
 
 def _walk(root: Path, excluded: Callable[[Path], bool]) -> Iterator[Path]:

@@ -84,7 +84,7 @@ class Linter:
         self, paths: list[Path], fix=False, unsafe_fixes=False, diff=False
     ) -> Outcome:
         for path in paths:
-            if not path.exists():
+            if not (path.is_file() or path.is_dir()):
                 raise KgenError(f"{path}: no such file or directory")
         outcome = Outcome()
         selected: dict[str, type] = {}
