@@ -275,6 +275,19 @@ outputs = L.Dense(1, activation="sigmoid")(x)
 model = keras.Model(inputs, outputs)
 """,
         ),
+        # The generic RNN layer over a cell.
+        Invalid(
+            """
+import keras
+from keras import layers
+model = keras.Sequential([layers.RNN(layers.LSTMCell(32)), layers.RNN(layers.GRUCell(16))])
+""",
+            """
+import keras
+from keras import layers
+model = keras.Sequential([layers.RNN(layers.LSTMCell(32), return_sequences=True), layers.RNN(layers.GRUCell(16))])
+""",
+        ),
         # A multi-line call with a trailing comma keeps its layout.
         Invalid(
             """
