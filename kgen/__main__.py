@@ -1,3 +1,3 @@
-from kgen.cli import app
+from kgen.launch import main
 
-app(prog_name="kgen")
+main()

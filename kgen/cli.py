@@ -73,3 +73,40 @@ def new(
         fail(f"cannot write {output}: {exc.strerror}")
     typer.echo(f"wrote {output}: {spec.title}")
     typer.echo(f"try it: python {output} --synthetic 256")
+
+
+@app.command(
+    context_settings={"allow_extra_args": True, "ignore_unknown_options": True},
+    add_help_option=False,
+)
+def lint(ctx: typer.Context) -> None:
+    """Check Keras scripts and notebooks for model bugs, statically (`kgen lint --help`)."""
+    from kgen.lint.cli import main as lint_main
+
+    raise typer.Exit(lint_main(ctx.args))
+
+
+@app.command()
+def rules() -> None:
+    """List the lint rules: code, name, default severity, fix, summary."""
+    from kgen.lint.rule import all_rules
+
+    for rule in all_rules():
+        typer.echo(
+            f"{rule.CODE}  {rule.NAME:<30}  {rule.SEVERITY:<7}  {rule.FIX or '-':<6}  {rule.SUMMARY}"
+        )
+
+
+@app.command()
+def explain(code: Annotated[str, typer.Argument(help="A rule code (KG001) or name.")]) -> None:
+    """Print a rule's documentation."""
+    from kgen.lint.rule import all_rules
+
+    rule = next((r for r in all_rules() if code.upper() == r.CODE or code.lower() == r.NAME), None)
+    if rule is None:
+        fail(f"unknown rule {code!r} (see `kgen rules`)")
+    fixes = {None: "No fix is available.", "safe": "Fix is always available.",
+             "unsafe": "Fix is available as an unsafe fix (--unsafe-fixes)."}  # fmt: skip
+    typer.echo(
+        f"# {rule.NAME} ({rule.CODE})\n\nDefault severity: {rule.SEVERITY}. {fixes[rule.FIX]}\n\n{rule.doc()}"
+    )

@@ -1,0 +1,1 @@
+"""kgen lint: a static checker for Keras scripts (libcst; never imports the linted code)."""

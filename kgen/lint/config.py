@@ -1,0 +1,138 @@
+"""`[tool.kgen.lint]` in pyproject.toml, found by walking up from each linted file, and rule
+selection by code or prefix (`KG001`, `KG00`, `KG`, `ALL`)."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from fnmatch import fnmatch
+from pathlib import Path
+
+from kgen.errors import KgenError
+from kgen.lint.rule import Rule, all_rules
+
+_KEYS = ("select", "extend-select", "ignore", "exclude", "per-file-ignores")
+
+
+@dataclass(frozen=True)
+class Settings:
+    root: Path | None = None  # the directory of the pyproject.toml; patterns are relative to it
+    select: tuple[str, ...] = ("ALL",)
+    ignore: tuple[str, ...] = ()
+    exclude: tuple[str, ...] = ()
+    per_file_ignores: dict[str, tuple[str, ...]] = field(default_factory=dict)
+
+    def rules_for(self, path: Path) -> list[type[Rule]]:
+        ignored = list(self.ignore)
+        if self.per_file_ignores:
+            relative = _relative(path, self.root)
+            for pattern, codes in self.per_file_ignores.items():
+                if fnmatch(relative, pattern) or fnmatch(path.name, pattern):
+                    ignored.extend(codes)
+        return [
+            rule
+            for rule in all_rules()
+            if _matches(rule.CODE, self.select) and not _matches(rule.CODE, ignored)
+        ]
+
+    def excludes(self, path: Path) -> bool:
+        relative = _relative(path, self.root)
+        return any(fnmatch(relative, p) or fnmatch(path.name, p) for p in self.exclude)
+
+
+def _relative(path: Path, root: Path | None) -> str:
+    try:
+        return path.resolve().relative_to(root).as_posix() if root else path.as_posix()
+    except ValueError:
+        return path.as_posix()
+
+
+def _matches(code: str, selectors) -> bool:
+    return any(s == "ALL" or code.startswith(s) for s in selectors)
+
+
+def check_selectors(selectors, origin: str) -> tuple[str, ...]:
+    """Upper-cased selectors; a KgenError names the first that matches no rule."""
+    codes = [rule.CODE for rule in all_rules()]
+    checked = []
+    for selector in selectors:
+        selector = selector.strip().upper()
+        if selector != "ALL" and not any(code.startswith(selector) for code in codes):
+            raise KgenError(f"unknown rule selector {selector!r} in {origin} (see `kgen rules`)")
+        checked.append(selector)
+    return tuple(checked)
+
+
+def split_selectors(values: list[str] | None) -> tuple[str, ...] | None:
+    """`--select KG001,KG002 --select KG003` -> ("KG001", "KG002", "KG003")."""
+    if values is None:
+        return None
+    return tuple(part for value in values for part in value.split(",") if part.strip())
+
+
+def find_pyproject(start: Path, cache: dict[Path, Path | None]) -> Path | None:
+    """The nearest pyproject.toml with a [tool.kgen.lint] table, walking up from `start`."""
+    directory = start if start.is_dir() else start.parent
+    directory = directory.resolve()
+    visited = []
+    found = None
+    for candidate in (directory, *directory.parents):
+        if candidate in cache:
+            found = cache[candidate]
+            break
+        visited.append(candidate)
+        pyproject = candidate / "pyproject.toml"
+        if pyproject.is_file() and "[tool.kgen.lint" in pyproject.read_text(
+            encoding="utf-8", errors="replace"
+        ):
+            found = pyproject
+            break
+    for candidate in visited:
+        cache[candidate] = found
+    return found
+
+
+def load_settings(pyproject: Path | None, select=None, ignore=None) -> Settings:
+    """Settings from a pyproject.toml (None: defaults), with the command line's
+    --select replacing the file's `select` and --ignore adding to its `ignore`."""
+    table: dict = {}
+    if pyproject is not None:
+        import tomllib
+
+        try:
+            data = tomllib.loads(pyproject.read_text(encoding="utf-8"))
+        except (OSError, tomllib.TOMLDecodeError) as exc:
+            raise KgenError(f"cannot read {pyproject}: {exc}") from None
+        table = data.get("tool", {}).get("kgen", {}).get("lint", {})
+        unknown = sorted(set(table) - set(_KEYS))
+        if unknown:
+            raise KgenError(f"unknown key {unknown[0]!r} in [tool.kgen.lint] of {pyproject}")
+    origin = f"[tool.kgen.lint] of {pyproject}"
+
+    def strings(key: str) -> tuple[str, ...]:
+        value = table.get(key, [])
+        if not isinstance(value, list) or not all(isinstance(v, str) for v in value):
+            raise KgenError(f"{key} in {origin} must be a list of strings")
+        return tuple(value)
+
+    per_file = table.get("per-file-ignores", {})
+    if not isinstance(per_file, dict):
+        raise KgenError(f"per-file-ignores in {origin} must be a table")
+    per_file_ignores = {}
+    for pattern, codes in per_file.items():
+        if not isinstance(codes, list) or not all(isinstance(c, str) for c in codes):
+            raise KgenError(f"per-file-ignores.{pattern!r} in {origin} must be a list of codes")
+        per_file_ignores[pattern] = check_selectors(codes, origin)
+
+    chosen = (
+        select if select is not None else (strings("select") if "select" in table else ("ALL",))
+    )
+    chosen = check_selectors(chosen, "--select" if select is not None else origin)
+    chosen += check_selectors(strings("extend-select"), origin)
+    ignored = check_selectors(strings("ignore"), origin) + check_selectors(ignore or (), "--ignore")
+    return Settings(
+        root=pyproject.parent.resolve() if pyproject else None,
+        select=chosen,
+        ignore=ignored,
+        exclude=strings("exclude"),
+        per_file_ignores=per_file_ignores,
+    )

@@ -1,0 +1,48 @@
+"""Which files `kgen lint PATH...` reads: .py, .pyi and .ipynb files, recursively, skipping
+hidden directories, virtualenvs, caches and the configured `exclude` patterns."""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Callable, Iterator
+from pathlib import Path
+
+SUFFIXES = (".py", ".pyi", ".ipynb")
+_SKIPPED_DIRS = {
+    "__pycache__",
+    "node_modules",
+    "site-packages",
+    "venv",
+    "build",
+    "dist",
+}
+
+
+def _skipped_dir(directory: Path) -> bool:
+    name = directory.name
+    return (
+        name.startswith(".")
+        or name in _SKIPPED_DIRS
+        or (directory / "pyvenv.cfg").exists()  # a virtualenv under any name
+    )
+
+
+def discover(paths: list[Path], excluded: Callable[[Path], bool]) -> Iterator[Path]:
+    """Files to lint, in a stable order; a path given explicitly is always linted."""
+    for path in paths:
+        if path.is_dir():
+            yield from _walk(path, excluded)
+        else:
+            yield path
+
+
+def _walk(root: Path, excluded: Callable[[Path], bool]) -> Iterator[Path]:
+    for directory, dirnames, filenames in os.walk(root):
+        base = Path(directory)
+        dirnames[:] = sorted(
+            d for d in dirnames if not _skipped_dir(base / d) and not excluded(base / d)
+        )
+        for name in sorted(filenames):
+            path = base / name
+            if path.suffix in SUFFIXES and not excluded(path):
+                yield path
