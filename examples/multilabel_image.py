@@ -17,6 +17,7 @@ history.png (loss and metric curves), metrics.json (test metrics), training_log.
 """
 
 import argparse
+import contextlib
 import csv
 import json
 import shutil
@@ -109,7 +110,12 @@ def write_synthetic_dataset(data_dir, num_samples, rng, target_columns):
 def load_dataset(data_dir, target_columns):
     """All samples as one array, with their raw targets and the target column names."""
     paths, targets, columns = list_samples(data_dir, target_columns)
-    samples = [read_sample(path) for path in paths]
+    samples = []
+    for path in paths:
+        try:
+            samples.append(read_sample(path))
+        except (OSError, ValueError, EOFError) as error:
+            raise SystemExit(f"error: cannot read {path}: {error}") from None
     shapes = sorted({np.shape(sample) for sample in samples})
     if len(shapes) > 1:
         raise SystemExit(
@@ -173,11 +179,50 @@ def build_model(x_train, num_outputs):
     x = layers.Activation("relu")(x)
     x = layers.GlobalAveragePooling2D()(x)
     x = layers.Dropout(0.3)(x)
-    outputs = layers.Dense(num_outputs, activation="sigmoid")(x)
+    # float32 output even under --mixed-precision: 16-bit probabilities lose too much.
+    outputs = layers.Dense(num_outputs, activation="sigmoid", dtype="float32")(x)
     return keras.Model(inputs, outputs, name="multilabel_image_sepconv2d")
 
 
 # ## 4. Train
+def distribution_scope(distribute):
+    """Where to build and compile the model: with --distribute, data-parallel over every
+    visible accelerator using the backend's own engine."""
+    if not distribute:
+        return contextlib.nullcontext()
+    backend = keras.backend.backend()
+    if backend == "tensorflow":
+        import tensorflow as tf  # the strategy only; the model itself stays backend-agnostic
+
+        strategy = tf.distribute.MirroredStrategy()
+        print(f"Data-parallel training on {strategy.num_replicas_in_sync} device(s)")
+        return strategy.scope()
+    if backend == "jax":
+        devices = keras.distribution.list_devices()
+        keras.distribution.set_distribution(
+            keras.distribution.DataParallel(devices=devices)
+        )
+        print(f"Data-parallel training on {len(devices)} device(s)")
+    else:
+        print(
+            f"--distribute: Keras has no data parallelism for {backend}; using one device"
+        )
+    return contextlib.nullcontext()
+
+
+def compile_model(model, learning_rate):
+    model.compile(
+        optimizer=keras.optimizers.Adam(learning_rate=learning_rate),
+        loss="binary_crossentropy",
+        metrics=[
+            keras.metrics.BinaryAccuracy(name="binary_accuracy"),
+            keras.metrics.AUC(multi_label=True, name="auc"),
+            keras.metrics.Precision(name="precision"),
+            keras.metrics.Recall(name="recall"),
+        ],
+    )
+
+
 def make_callbacks(output_dir):
     return [
         # Stop once validation loss stalls, and keep the best weights rather than the last.
@@ -192,7 +237,7 @@ def make_callbacks(output_dir):
         keras.callbacks.ReduceLROnPlateau(
             monitor="val_loss", factor=0.5, patience=PATIENCE // 2
         ),
-        keras.callbacks.CSVLogger(str(output_dir / "training_log.csv")),
+        keras.callbacks.CSVLogger(str(output_dir / "training_log.csv"), append=True),
     ]
 
 
@@ -234,6 +279,18 @@ def parse_args():
     parser.add_argument("--batch-size", type=int, default=BATCH_SIZE)
     parser.add_argument("--output-dir", type=Path, default=Path("output"))
     parser.add_argument("--seed", type=int, default=SEED)
+    parser.add_argument(
+        "--distribute",
+        action="store_true",
+        help="train data-parallel on all visible GPUs/TPUs",
+    )
+    parser.add_argument(
+        "--mixed-precision",
+        nargs="?",
+        const="mixed_float16",
+        choices=["mixed_float16", "mixed_bfloat16"],
+        help="compute in 16-bit floats, keeping float32 weights (bfloat16 suits TPUs and CPUs)",
+    )
     args = parser.parse_args()
     if args.data is not None and not args.data.exists():
         parser.error(f"--data {args.data} does not exist")
@@ -247,6 +304,8 @@ def main():
     keras.utils.set_random_seed(args.seed)  # seeds Python, NumPy and the backend
     rng = np.random.default_rng(args.seed)
     args.output_dir.mkdir(parents=True, exist_ok=True)
+    if args.mixed_precision:
+        keras.mixed_precision.set_global_policy(args.mixed_precision)
     target_columns = args.target.split(",")
     if args.synthetic:
         synthetic_dir = args.output_dir / "synthetic_data"
@@ -267,26 +326,20 @@ def main():
         f"{len(x_train)} training, {len(x_val)} validation, {len(x_test)} test samples"
     )
 
-    model = build_model(x_train, num_outputs=len(label_names))
-    model.compile(
-        optimizer=keras.optimizers.Adam(learning_rate=LEARNING_RATE),
-        loss="binary_crossentropy",
-        metrics=[
-            keras.metrics.BinaryAccuracy(name="binary_accuracy"),
-            keras.metrics.AUC(multi_label=True, name="auc"),
-            keras.metrics.Precision(name="precision"),
-            keras.metrics.Recall(name="recall"),
-        ],
-    )
-    model.summary()
-    history = model.fit(
-        x_train,
-        y_train,
-        validation_data=(x_val, y_val),
-        epochs=args.epochs,
-        batch_size=args.batch_size,
-        callbacks=make_callbacks(args.output_dir),
-    )
+    # The training log appends (fine-tuning continues it), so start it afresh.
+    (args.output_dir / "training_log.csv").unlink(missing_ok=True)
+    with distribution_scope(args.distribute):
+        model = build_model(x_train, num_outputs=len(label_names))
+        compile_model(model, LEARNING_RATE)
+        model.summary()
+        history = model.fit(
+            x_train,
+            y_train,
+            validation_data=(x_val, y_val),
+            epochs=args.epochs,
+            batch_size=args.batch_size,
+            callbacks=make_callbacks(args.output_dir),
+        )
     plot_history(history.history, args.output_dir / "history.png")
 
     # ## 5. Evaluate, save and predict

@@ -46,6 +46,13 @@ def new(
     labels: Annotated[
         str | None, typer.Option(help="Multiclass label encoding: int (default) or onehot.")
     ] = None,
+    pretrained: Annotated[
+        str | None,
+        typer.Option(
+            help="Images: transfer learning from a keras.applications base "
+            "(MobileNetV3Small, EfficientNetB0 or ResNet50) instead of --arch."
+        ),
+    ] = None,
     output: Annotated[
         Path, typer.Option("-o", "--output", help="Where to write the script.")
     ] = Path("train.py"),
@@ -65,12 +72,15 @@ def new(
     try:
         if task is None or data is None:
             raise KgenError("--task and --data are both required (see `kgen new --list`)")
-        spec = generate.ScriptSpec.build(task=task, data=data, arch=arch, labels=labels)
+        spec = generate.ScriptSpec.build(task, data, arch, labels, pretrained)
         generate.write_script(generate.render(spec), output, force=force)
     except KgenError as exc:
         fail(str(exc))
     except OSError as exc:
         fail(f"cannot write {output}: {exc.strerror}")
+    except Exception as exc:  # noqa: BLE001 - a kgen bug still gets one line, not a traceback
+        first_line = (str(exc).splitlines() or [""])[0]
+        fail(f"internal error: {type(exc).__name__}: {first_line} (please report it)")
     typer.echo(f"wrote {output}: {spec.title}")
     typer.echo(f"try it: python {output} --synthetic 256")
 

@@ -30,6 +30,12 @@ ARCHITECTURES = {
     "conv3d": "3-D convnet",
 }
 RECURRENT = ("gru", "lstm", "bilstm")
+# keras.applications bases for --pretrained, with the module holding their preprocess_input.
+PRETRAINED = {
+    "MobileNetV3Small": "mobilenet_v3",
+    "EfficientNetB0": "efficientnet",
+    "ResNet50": "resnet50",
+}
 IMAGE_SUFFIXES = (".png", ".jpg", ".jpeg", ".bmp", ".gif")
 
 
@@ -91,12 +97,27 @@ class ScriptSpec:
     modality: Modality
     arch: str
     head: Head
+    pretrained: str | None = None  # a keras.applications base replacing the architecture
 
     @classmethod
-    def build(cls, task: str, data: str, arch: str | None = None, labels: str | None = None):
+    def build(
+        cls,
+        task: str,
+        data: str,
+        arch: str | None = None,
+        labels: str | None = None,
+        pretrained: str | None = None,
+    ):
         _choice("--task", task, TASKS)
         modality = MODALITIES[_choice("--data", data, tuple(MODALITIES))]
-        if arch is None:
+        if pretrained is not None:
+            _choice("--pretrained", pretrained, tuple(PRETRAINED))
+            if data != "image":
+                raise KgenError(f"--pretrained needs --data image, not {data}")
+            if arch is not None:
+                raise KgenError("--pretrained replaces --arch; give one or the other")
+            arch = "pretrained"
+        elif arch is None:
             arch = modality.archs[0]
         elif arch not in modality.archs:
             raise KgenError(
@@ -106,12 +127,14 @@ class ScriptSpec:
             _choice("--labels", labels, LABEL_ENCODINGS)
             if task != "multiclass":
                 raise KgenError(f"--labels applies to --task multiclass only, not {task}")
-        return cls(task, modality, arch, head_for(task, labels or "int"))
+        return cls(task, modality, arch, head_for(task, labels or "int"), pretrained)
 
     @property
     def command(self) -> str:
         words = ["kgen new", f"--task {self.task}", f"--data {self.modality.name}"]
-        if self.arch != self.modality.archs[0]:
+        if self.pretrained:
+            words.append(f"--pretrained {self.pretrained}")
+        elif self.arch != self.modality.archs[0]:
             words.append(f"--arch {self.arch}")
         if self.head.labels == "onehot":
             words.append("--labels onehot")
@@ -120,15 +143,22 @@ class ScriptSpec:
     @property
     def slug(self) -> str:
         """A short file-name-safe id, e.g. multiclass_text_gru_onehot."""
-        words = [self.task, self.modality.name, self.arch.replace("-", "")]
+        words = [
+            self.task,
+            self.modality.name,
+            (self.pretrained or self.arch).lower().replace("-", ""),
+        ]
         return "_".join(words + (["onehot"] if self.head.labels == "onehot" else []))
 
     @property
+    def arch_title(self) -> str:
+        if self.pretrained:
+            return f"{self.pretrained} base pretrained on ImageNet"
+        return ARCHITECTURES[self.arch]
+
+    @property
     def title(self) -> str:
-        return (
-            f"{TASK_TITLES[self.task]} of {DATA_TITLES[self.modality.name]}"
-            f" with a {ARCHITECTURES[self.arch]}"
-        )
+        return f"{TASK_TITLES[self.task]} of {DATA_TITLES[self.modality.name]} with a {self.arch_title}"
 
 
 def _environment():
@@ -136,7 +166,7 @@ def _environment():
 
     import jinja2
 
-    return jinja2.Environment(
+    environment = jinja2.Environment(
         # kgen.templates is the repo's templates/ folder (see pyproject.toml), in a wheel too.
         loader=jinja2.FileSystemLoader(str(files("kgen.templates"))),
         undefined=jinja2.StrictUndefined,  # a typo in a template fails loudly, not as ""
@@ -144,6 +174,8 @@ def _environment():
         trim_blocks=True,
         lstrip_blocks=True,
     )
+    environment.tests["startswith"] = str.startswith
+    return environment
 
 
 def render(spec: ScriptSpec) -> str:
@@ -157,7 +189,9 @@ def render(spec: ScriptSpec) -> str:
         data=spec.modality.name,
         arch=spec.arch,
         head=spec.head,
-        arch_title=ARCHITECTURES[spec.arch],
+        arch_title=spec.arch_title,
+        pretrained=spec.pretrained,
+        pretrained_module=PRETRAINED.get(spec.pretrained),
         recurrent=spec.arch in RECURRENT,
         # Class folders label binary and multiclass samples; everything else names its targets
         # in a CSV column (the data table itself, or labels.csv beside the sample files).
@@ -197,6 +231,8 @@ def supported() -> list[ScriptSpec]:
                 specs.append(ScriptSpec.build(task, data, arch))
                 if task == "multiclass":
                     specs.append(ScriptSpec.build(task, data, arch, "onehot"))
+    for base in PRETRAINED:
+        specs.extend(ScriptSpec.build(task, "image", pretrained=base) for task in TASKS)
     return specs
 
 
@@ -208,4 +244,5 @@ def matrix_table() -> str:
         lines.append(f"{data:<12} {tasks}  {', '.join(modality.archs)}")
     lines.append("")
     lines.append("--labels int|onehot chooses the multiclass label encoding (default int).")
+    lines.append(f"--pretrained {'|'.join(PRETRAINED)} (images): transfer learning.")
     return "\n".join(lines)

@@ -22,7 +22,7 @@ def test_help_lists_commands_and_options():
     assert "new" in result.output
     result = kgen("new", "--help")
     assert result.exit_code == 0
-    for option in ("--task", "--data", "--arch", "--labels", "--output", "--force", "--list"):
+    for option in ("--task", "--data", "--arch", "--labels", "--pretrained", "--output", "--force"):
         assert option in result.output
 
 
@@ -51,6 +51,12 @@ def test_writes_the_rendered_script(tmp_path):
         (["--task", "binary", "--data", "text", "--labels", "onehot"], "multiclass only"),
         (["--task", "multiclass", "--data", "text", "--labels", "hot"], "unknown --labels"),
         (["--data", "image"], "--task and --data are both required"),
+        (["--task", "binary", "--data", "image", "--pretrained", "VGG99"], "unknown --pretrained"),
+        (["--task", "binary", "--data", "text", "--pretrained", "ResNet50"], "needs --data image"),
+        (
+            ["--task", "binary", "--data", "image", "--pretrained", "ResNet50", "--arch", "conv2d"],
+            "--pretrained replaces --arch",
+        ),
         (["--task", "binary", "--data", "vector", "-o", "/no/such/dir/t.py"], "does not exist"),
     ],
 )

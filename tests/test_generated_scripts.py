@@ -37,7 +37,11 @@ def test_generated_script_runs(spec, tmp_path, run_script):
     script = tmp_path / "train.py"
     script.write_text(generate.render(spec))
     num_samples = 300 if spec.modality.name == "timeseries" else 60
-    run_script(script, "--synthetic", num_samples, "--epochs", 1, "--output-dir", "out")
+    # Pretrained bases start from random weights here: nothing can be downloaded.
+    pretrained = ["--no-pretrained-weights", "--fine-tune-epochs", 1] if spec.pretrained else []
+    run_script(
+        script, "--synthetic", num_samples, "--epochs", 1, "--output-dir", "out", *pretrained
+    )
 
     output_dir = tmp_path / "out"
     assert (output_dir / "history.png").stat().st_size > 0
@@ -54,3 +58,27 @@ def test_generated_script_runs(spec, tmp_path, run_script):
         np.testing.assert_allclose(predictions.sum(axis=1), 1.0, rtol=1e-4)
     if spec.head.activation is not None:
         assert ((predictions >= 0) & (predictions <= 1)).all()
+
+
+@pytest.mark.parametrize(
+    "spec",
+    [
+        generate.ScriptSpec.build(*args)
+        for args in [("multilabel", "text", "gru"), ("regression", "vector")]
+    ],
+    ids=lambda spec: spec.slug,
+)
+def test_distributed_mixed_precision_run(spec, tmp_path, run_script):
+    import keras
+
+    script = tmp_path / "train.py"
+    script.write_text(generate.render(spec))
+    result = run_script(
+        script, "--synthetic", 60, "--epochs", 1, "--distribute", "--mixed-precision"
+    )
+    assert "Data-parallel training on 1 device(s)" in result.stdout  # MirroredStrategy, one CPU
+    metrics = json.loads((tmp_path / "output" / "metrics.json").read_text())
+    assert all(math.isfinite(value) for value in metrics.values())
+    model = keras.models.load_model(tmp_path / "output" / "model.keras")
+    assert "mixed_float16" in {layer.dtype_policy.name for layer in model.layers}
+    assert model.outputs[0].dtype == "float32"  # the head stays float32 for stable outputs

@@ -15,8 +15,11 @@ history.png (loss and metric curves), metrics.json (test metrics), training_log.
 """
 
 import argparse
+import contextlib
 import json
+import re
 import shutil
+from collections import Counter
 from pathlib import Path
 
 import keras
@@ -147,18 +150,26 @@ def split_dataset(x, y, rng):
     return (x[train], y[train]), (x[val], y[val]), (x[test], y[test])
 
 
-def vectorize_texts(x_train, x_val, x_test, output_dir):
-    """Texts to padded sequences of word indices; the vocabulary comes from the training split."""
-    vectorizer = layers.TextVectorization(
-        max_tokens=VOCAB_SIZE, output_sequence_length=SEQUENCE_LENGTH
-    )
-    vectorizer.adapt(x_train)
-    vocabulary = "\n".join(vectorizer.get_vocabulary())
-    (output_dir / "vocabulary.txt").write_text(vocabulary + "\n", encoding="utf-8")
-    return [
-        keras.ops.convert_to_numpy(vectorizer(texts))
-        for texts in (x_train, x_val, x_test)
-    ]
+# Plain NumPy rather than layers.TextVectorization, which needs TensorFlow on every backend.
+def words(text):
+    """Lower-case words, punctuation dropped."""
+    return re.findall(r"[\w']+", text.lower())
+
+
+def fit_vocabulary(texts):
+    """The most frequent training words; index 0 is padding, 1 any word not in the list."""
+    counts = Counter(word for text in texts for word in words(text))
+    return ["", "[UNK]"] + [word for word, _ in counts.most_common(VOCAB_SIZE - 2)]
+
+
+def vectorize(texts, vocabulary):
+    """Texts as word indices, cut or zero-padded to SEQUENCE_LENGTH."""
+    index = {word: position for position, word in enumerate(vocabulary)}
+    sequences = np.zeros((len(texts), SEQUENCE_LENGTH), dtype="int64")
+    for row, text in enumerate(texts):
+        ids = [index.get(word, 1) for word in words(text)[:SEQUENCE_LENGTH]]
+        sequences[row, : len(ids)] = ids
+    return sequences
 
 
 # ## 3. Build the model
@@ -171,11 +182,45 @@ def build_model(x_train, num_outputs):
     x = layers.GRU(64, return_sequences=True)(x)
     x = layers.GRU(32)(x)
     x = layers.Dropout(0.3)(x)
-    outputs = layers.Dense(num_outputs, activation="softmax")(x)
+    # float32 output even under --mixed-precision: 16-bit probabilities lose too much.
+    outputs = layers.Dense(num_outputs, activation="softmax", dtype="float32")(x)
     return keras.Model(inputs, outputs, name="multiclass_text_gru")
 
 
 # ## 4. Train
+def distribution_scope(distribute):
+    """Where to build and compile the model: with --distribute, data-parallel over every
+    visible accelerator using the backend's own engine."""
+    if not distribute:
+        return contextlib.nullcontext()
+    backend = keras.backend.backend()
+    if backend == "tensorflow":
+        import tensorflow as tf  # the strategy only; the model itself stays backend-agnostic
+
+        strategy = tf.distribute.MirroredStrategy()
+        print(f"Data-parallel training on {strategy.num_replicas_in_sync} device(s)")
+        return strategy.scope()
+    if backend == "jax":
+        devices = keras.distribution.list_devices()
+        keras.distribution.set_distribution(
+            keras.distribution.DataParallel(devices=devices)
+        )
+        print(f"Data-parallel training on {len(devices)} device(s)")
+    else:
+        print(
+            f"--distribute: Keras has no data parallelism for {backend}; using one device"
+        )
+    return contextlib.nullcontext()
+
+
+def compile_model(model, learning_rate):
+    model.compile(
+        optimizer=keras.optimizers.Adam(learning_rate=learning_rate),
+        loss="sparse_categorical_crossentropy",
+        metrics=["accuracy"],
+    )
+
+
 def make_callbacks(output_dir):
     return [
         # Stop once validation loss stalls, and keep the best weights rather than the last.
@@ -190,7 +235,7 @@ def make_callbacks(output_dir):
         keras.callbacks.ReduceLROnPlateau(
             monitor="val_loss", factor=0.5, patience=PATIENCE // 2
         ),
-        keras.callbacks.CSVLogger(str(output_dir / "training_log.csv")),
+        keras.callbacks.CSVLogger(str(output_dir / "training_log.csv"), append=True),
     ]
 
 
@@ -227,6 +272,18 @@ def parse_args():
     parser.add_argument("--batch-size", type=int, default=BATCH_SIZE)
     parser.add_argument("--output-dir", type=Path, default=Path("output"))
     parser.add_argument("--seed", type=int, default=SEED)
+    parser.add_argument(
+        "--distribute",
+        action="store_true",
+        help="train data-parallel on all visible GPUs/TPUs",
+    )
+    parser.add_argument(
+        "--mixed-precision",
+        nargs="?",
+        const="mixed_float16",
+        choices=["mixed_float16", "mixed_bfloat16"],
+        help="compute in 16-bit floats, keeping float32 weights (bfloat16 suits TPUs and CPUs)",
+    )
     args = parser.parse_args()
     if args.data is not None and not args.data.exists():
         parser.error(f"--data {args.data} does not exist")
@@ -240,6 +297,8 @@ def main():
     keras.utils.set_random_seed(args.seed)  # seeds Python, NumPy and the backend
     rng = np.random.default_rng(args.seed)
     args.output_dir.mkdir(parents=True, exist_ok=True)
+    if args.mixed_precision:
+        keras.mixed_precision.set_global_policy(args.mixed_precision)
     if args.synthetic:
         synthetic_dir = args.output_dir / "synthetic_data"
         shutil.rmtree(
@@ -253,26 +312,31 @@ def main():
     x, targets, columns = load_dataset(data_path)
     y, label_names = encode_labels(targets, columns)
     (x_train, y_train), (x_val, y_val), (x_test, y_test) = split_dataset(x, y, rng)
-    x_train, x_val, x_test = vectorize_texts(x_train, x_val, x_test, args.output_dir)
+    vocabulary = fit_vocabulary(x_train)  # from the training split only
+    (args.output_dir / "vocabulary.txt").write_text(
+        "\n".join(vocabulary) + "\n", encoding="utf-8"
+    )
+    x_train, x_val, x_test = (
+        vectorize(texts, vocabulary) for texts in (x_train, x_val, x_test)
+    )
     print(
         f"{len(x_train)} training, {len(x_val)} validation, {len(x_test)} test samples"
     )
 
-    model = build_model(x_train, num_outputs=len(label_names))
-    model.compile(
-        optimizer=keras.optimizers.Adam(learning_rate=LEARNING_RATE),
-        loss="sparse_categorical_crossentropy",
-        metrics=["accuracy"],
-    )
-    model.summary()
-    history = model.fit(
-        x_train,
-        y_train,
-        validation_data=(x_val, y_val),
-        epochs=args.epochs,
-        batch_size=args.batch_size,
-        callbacks=make_callbacks(args.output_dir),
-    )
+    # The training log appends (fine-tuning continues it), so start it afresh.
+    (args.output_dir / "training_log.csv").unlink(missing_ok=True)
+    with distribution_scope(args.distribute):
+        model = build_model(x_train, num_outputs=len(label_names))
+        compile_model(model, LEARNING_RATE)
+        model.summary()
+        history = model.fit(
+            x_train,
+            y_train,
+            validation_data=(x_val, y_val),
+            epochs=args.epochs,
+            batch_size=args.batch_size,
+            callbacks=make_callbacks(args.output_dir),
+        )
     plot_history(history.history, args.output_dir / "history.png")
 
     # ## 5. Evaluate, save and predict
