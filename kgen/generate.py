@@ -71,7 +71,10 @@ TASK_TITLES = {
     "multiclass": "Multiclass classification",
     "multilabel": "Multilabel classification",
     "regression": "Regression",
+    "forecast": "Multi-step forecasting",
 }
+# Tasks that make sense for some modalities only; every other task suits every modality.
+TASK_MODALITIES = {"forecast": ("timeseries",)}
 DATA_TITLES = {
     "vector": "tabular data",
     "image": "images",
@@ -110,6 +113,8 @@ class ScriptSpec:
     ):
         _choice("--task", task, TASKS)
         modality = MODALITIES[_choice("--data", data, tuple(MODALITIES))]
+        if data not in TASK_MODALITIES.get(task, (data,)):
+            raise KgenError(f"--task {task} needs --data {' or '.join(TASK_MODALITIES[task])}")
         if pretrained is not None:
             _choice("--pretrained", pretrained, tuple(PRETRAINED))
             if data != "image":
@@ -222,26 +227,34 @@ def write_script(source: str, path: Path, force: bool = False) -> None:
         raise
 
 
+def tasks_for(data: str) -> tuple[str, ...]:
+    return tuple(task for task in TASKS if data in TASK_MODALITIES.get(task, (data,)))
+
+
 def supported() -> list[ScriptSpec]:
     """Every supported task x data x architecture (x label encoding) combination."""
     specs = []
     for data, modality in MODALITIES.items():
         for arch in modality.archs:
-            for task in TASKS:
+            for task in tasks_for(data):
                 specs.append(ScriptSpec.build(task, data, arch))
                 if task == "multiclass":
                     specs.append(ScriptSpec.build(task, data, arch, "onehot"))
     for base in PRETRAINED:
-        specs.extend(ScriptSpec.build(task, "image", pretrained=base) for task in TASKS)
+        specs.extend(
+            ScriptSpec.build(task, "image", pretrained=base) for task in tasks_for("image")
+        )
     return specs
 
 
 def matrix_table() -> str:
     """The supported matrix for `kgen new --list`."""
-    tasks = ", ".join(TASKS)
-    lines = [f"{'--data':<12} {'--task':<{len(tasks)}}  --arch (the first is the default)"]
+    width = len(", ".join(TASKS))
+    lines = [f"{'--data':<12} {'--task':<{width}}  --arch (the first is the default)"]
     for data, modality in MODALITIES.items():
-        lines.append(f"{data:<12} {tasks}  {', '.join(modality.archs)}")
+        lines.append(
+            f"{data:<12} {', '.join(tasks_for(data)):<{width}}  {', '.join(modality.archs)}"
+        )
     lines.append("")
     lines.append("--labels int|onehot chooses the multiclass label encoding (default int).")
     lines.append(f"--pretrained {'|'.join(PRETRAINED)} (images): transfer learning.")

@@ -65,7 +65,7 @@ class Head:
         return None if self.loss.output == LINEAR else self.loss.output
 
 
-TASKS = ("binary", "multiclass", "multilabel", "regression")
+TASKS = ("binary", "multiclass", "multilabel", "regression", "forecast")
 LABEL_ENCODINGS = ("int", "onehot")  # only multiclass lets the user choose
 
 
@@ -94,4 +94,7 @@ def head_for(task: str, labels: str = "int") -> Head:
             Metric("r2", 'keras.metrics.R2Score(name="r2")'),  # 0 = no better than the mean
         )
         return Head(task, find_loss("mean_squared_error"), metrics, "values")
+    if task == "forecast":  # several future steps per target: (HORIZON, targets) outputs
+        mae = Metric("mae", 'keras.metrics.MeanAbsoluteError(name="mae")')
+        return Head(task, find_loss("mean_squared_error"), (mae,), "values")
     raise ValueError(f"unknown task {task!r}")

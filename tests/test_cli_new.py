@@ -51,6 +51,7 @@ def test_writes_the_rendered_script(tmp_path):
         (["--task", "binary", "--data", "text", "--labels", "onehot"], "multiclass only"),
         (["--task", "multiclass", "--data", "text", "--labels", "hot"], "unknown --labels"),
         (["--data", "image"], "--task and --data are both required"),
+        (["--task", "forecast", "--data", "audio"], "--task forecast needs --data timeseries"),
         (["--task", "binary", "--data", "image", "--pretrained", "VGG99"], "unknown --pretrained"),
         (["--task", "binary", "--data", "text", "--pretrained", "ResNet50"], "needs --data image"),
         (

@@ -14,12 +14,15 @@ SYNTHETIC_OUTPUTS = {
     "multiclass": {"*": 3},
     "multilabel": {"vector": 2, "timeseries": 2, "*": 3},
     "regression": {"*": 1},
+    "forecast": {"*": 1},
 }
+FORECAST_HORIZON = 12  # the HORIZON a forecast script sets
 
 
-def expected_outputs(spec):
+def expected_output_shape(spec):
     counts = SYNTHETIC_OUTPUTS[spec.task]
-    return counts.get(spec.modality.name, counts["*"])
+    outputs = counts.get(spec.modality.name, counts["*"])
+    return (FORECAST_HORIZON, outputs) if spec.task == "forecast" else (outputs,)
 
 
 def sample_inputs(model, count=4):
@@ -53,9 +56,9 @@ def test_generated_script_runs(spec, tmp_path, run_script):
 
     model = keras.models.load_model(output_dir / "model.keras")
     predictions = np.asarray(model.predict(sample_inputs(model), verbose=0))
-    assert predictions.shape == (4, expected_outputs(spec))
+    assert predictions.shape == (4, *expected_output_shape(spec))
     if spec.head.activation == "softmax":
-        np.testing.assert_allclose(predictions.sum(axis=1), 1.0, rtol=1e-4)
+        np.testing.assert_allclose(predictions.sum(axis=-1), 1.0, rtol=1e-4)
     if spec.head.activation is not None:
         assert ((predictions >= 0) & (predictions <= 1)).all()
 
