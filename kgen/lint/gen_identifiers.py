@@ -21,7 +21,7 @@ def _accepted(get, names) -> list[str]:
     for name in names:
         try:
             get(name)
-        except Exception:  # noqa: BLE001 (abstract classes, wrappers that need arguments)
+        except Exception:  # noqa: BLE001, S112 (abstract classes, wrappers needing arguments)
             continue
         kept.append(name)
     return sorted(set(kept))
