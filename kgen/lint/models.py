@@ -511,11 +511,9 @@ class _Extractor:
                 ]
             )
         if kind is cst.BinaryOperation:
-            operands = [
-                self.evaluate(node.left, scope),
-                self.evaluate(node.right, scope),
-            ]
-            return self.opaque(operands, node)
+            left = self.evaluate(node.left, scope)
+            right = self.evaluate(node.right, scope)
+            return _arithmetic(node.operator, left, right) or self.opaque([left, right], node)
         if kind is cst.Subscript:
             for element in node.slice:
                 if isinstance(element.slice, cst.Index):
@@ -695,6 +693,32 @@ class _Bound:
 
     owner: object
     name: str
+
+
+_INTEGER_OPERATIONS = {
+    cst.Add: lambda a, b: a + b,
+    cst.Subtract: lambda a, b: a - b,
+    cst.Multiply: lambda a, b: a * b,
+    cst.FloorDivide: lambda a, b: a // b if b else None,
+}
+
+
+def _arithmetic(operator, left, right):
+    """Integer arithmetic and tuple concatenation on constants (`IMAGE_SIZE + (3,)`,
+    `7 * 7 * 64`), the way shapes are usually written; anything else is not evaluated."""
+    if isinstance(left, Seq) and isinstance(right, Seq) and type(operator) is cst.Add:
+        return Seq([*left.items, *right.items])
+    operation = _INTEGER_OPERATIONS.get(type(operator))
+    if (
+        operation is not None
+        and isinstance(left, Const)
+        and isinstance(right, Const)
+        and type(left.value) is int
+        and type(right.value) is int
+    ):
+        value = operation(left.value, right.value)
+        return Const(value) if value is not None else None
+    return None
 
 
 def _method_name(node: cst.Call) -> str | None:
