@@ -120,7 +120,7 @@ def summarize(source: str) -> str:
 
 def _model_name(model: Model) -> str | None:
     for arg in model.call.args:
-        if arg.keyword is not None and arg.keyword.value == "name":
-            if isinstance(arg.value, cst.SimpleString):
-                return arg.value.evaluated_value
+        named = arg.keyword is not None and arg.keyword.value == "name"
+        if named and isinstance(arg.value, cst.SimpleString):
+            return arg.value.evaluated_value
     return None
