@@ -7,7 +7,7 @@ import libcst as cst
 from kgen.lint.keras_identifiers import ACTIVATIONS, LOSSES, METRICS, OPTIMIZERS
 from kgen.lint.models import Const, Mapping, Seq
 from kgen.lint.resolve import Ref
-from kgen.lint.rule import Invalid, Report, Rule
+from kgen.lint.rule import Invalid, Report, Rule, string_in
 
 _KINDS = {
     "loss": LOSSES,
@@ -49,20 +49,6 @@ def _suggestion(kind: str, text: str) -> str | None:
         text = text.lower()
     match = difflib.get_close_matches(text, names, n=1, cutoff=0.6)
     return match[0] if match else None
-
-
-def _located(call: cst.Call, text: str) -> cst.CSTNode:
-    """The string literal in the call's arguments, or the call (a constant defined elsewhere)."""
-    pending = [arg.value for arg in call.args]
-    while pending:
-        node = pending.pop()
-        if isinstance(node, cst.SimpleString) and node.evaluated_value == text:
-            return node
-        if isinstance(node, (cst.List, cst.Tuple, cst.Set)):
-            pending.extend(e.value for e in node.elements)
-        elif isinstance(node, cst.Dict):
-            pending.extend(e.value for e in node.elements if isinstance(e, cst.DictElement))
-    return call
 
 
 class UnknownIdentifier(Rule):
@@ -122,7 +108,7 @@ class UnknownIdentifier(Rule):
                 continue
             guess = _suggestion(kind, text)
             yield Report(
-                _located(call, text),
+                string_in(call, text),
                 f"unknown {kind} {text!r}" + (f": did you mean {guess!r}?" if guess else ""),
                 f"Keras rejects it with ValueError when the model is {'built' if kind == 'activation' else 'compiled'}",
             )
