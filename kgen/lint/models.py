@@ -173,6 +173,7 @@ class CallSite:
     args: list
     kwargs: dict
     starred: bool
+    scope: Scope  # where the call is made (one per function run; the module's at top level)
 
 
 @dataclass(eq=False)
@@ -582,6 +583,7 @@ class _Extractor:
                 args,
                 kwargs,
                 starred,
+                scope,
             )
         )
 
