@@ -10,7 +10,7 @@ merged, so a name bound differently on two paths becomes unknown instead of a wr
 from __future__ import annotations
 
 from collections.abc import Iterator
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, fields
 
 import libcst as cst
 
@@ -529,12 +529,25 @@ class _Extractor:
         stack = [node]
         while stack:
             item = stack.pop()
-            if type(item) is cst.Name:
+            kind = type(item)
+            if kind is cst.Name:
                 value = scope.lookup(item.value)
                 if type(value) is Node:
                     value.used = True
-            else:
-                stack.extend(item.children)
+                continue
+            names = _CHILD_FIELDS.get(kind)
+            if names is None:  # libcst's `children` is slow: read the node's fields directly
+                names = _CHILD_FIELDS[kind] = tuple(
+                    f.name
+                    for f in fields(kind)
+                    if not f.name.startswith(("whitespace", "lpar", "rpar"))
+                )
+            for name in names:
+                value = getattr(item, name)
+                if isinstance(value, cst.CSTNode):
+                    stack.append(value)
+                elif isinstance(value, (list, tuple)):
+                    stack.extend(v for v in value if isinstance(v, cst.CSTNode))
 
     @staticmethod
     def opaque(values, expr):
@@ -732,6 +745,7 @@ def _mark_used(values) -> None:
         tensor.used = True
 
 
+_CHILD_FIELDS: dict[type, tuple[str, ...]] = {}
 _MISSING = object()
 _RETURN = " return"  # not an identifier: cannot clash with a real name
 _BUILTIN_CONSTANTS = {"True": True, "False": False, "None": None}
