@@ -15,6 +15,15 @@ _KINDS = {
     "optimizer": OPTIMIZERS,
     "activation": ACTIVATIONS,
 }
+# Calls that make more names known to Keras than the table holds.
+_REGISTRIES = frozenset(
+    {
+        "get_custom_objects",
+        "register_keras_serializable",
+        "custom_object_scope",
+        "CustomObjectScope",
+    }
+)
 _GETTERS = {
     "keras.losses.get": "loss",
     "keras.metrics.get": "metric",
@@ -60,6 +69,10 @@ class UnknownIdentifier(Rule):
     accepts, and suggests the closest known one. The table (`kgen/lint/keras_identifiers.py`)
     is generated from Keras itself by `python -m kgen.lint.gen_identifiers`.
 
+    Files that register custom objects (`get_custom_objects()`,
+    `register_keras_serializable`, `custom_object_scope`) are left alone: their names are
+    not in any table.
+
     ## Why is this bad?
     Keras looks these strings up only when the model is compiled or built: a typo such as
     `"mena_squared_error"` or `"rellu"` fails with `ValueError: Could not interpret ...`
@@ -85,6 +98,8 @@ class UnknownIdentifier(Rule):
     SUMMARY = "A loss, metric, optimizer or activation string Keras does not know"
 
     def check(self, facts):
+        if any(site.method in _REGISTRIES for site in facts.calls):
+            return  # custom objects registered by name: unknown strings may be theirs
         for model in facts.models:
             for compiled in model.compiles:
                 for kind, value in (
@@ -177,6 +192,15 @@ model.compile(optimizer="adamw", loss="log_cosh", metrics=["mape", "msle"])
 from keras import layers
 x = layers.Dense(10, activation=None)
 y = layers.Dense(10, activation="linear")
+""",
+        # A custom activation registered by name.
+        """
+import keras
+from keras import layers
+def mish2(x):
+    return x * keras.ops.tanh(keras.ops.softplus(x))
+keras.utils.get_custom_objects().update({"mish2": mish2})
+x = layers.Dense(64, activation="mish2")
 """,
     )
 

@@ -3,6 +3,7 @@ from __future__ import annotations
 import re
 
 from kgen.heads import CLASSIFICATION_METRICS, LINEAR, SOFTMAX
+from kgen.lint.layers import ACTIVATION_LAYERS, VALUE_PRESERVING, activation_name
 from kgen.lint.losses import loss_of
 from kgen.lint.models import Const, Instance, Mapping, Seq
 from kgen.lint.resolve import Ref
@@ -46,6 +47,23 @@ def _mismatch(metric: str, loss) -> str | None:
     return None
 
 
+def _probability_output(model) -> bool:
+    """A single output ending in sigmoid/softmax: a classifier trained with a regression loss
+    (old tutorials fit sigmoid outputs with mse), where accuracy still means something."""
+    if len(model.outputs) != 1:
+        return False
+    node = model.outputs[0][1]
+    while node is not None and node.kind == "layer":
+        layer = node.layer
+        if layer.kind in VALUE_PRESERVING:
+            node = node.inputs[0] if len(node.inputs) == 1 else None
+            continue
+        if layer.kind in ACTIVATION_LAYERS:
+            return ACTIVATION_LAYERS[layer.kind] == "softmax"
+        return activation_name(layer.param("activation")) in ("sigmoid", "softmax")
+    return False
+
+
 def _pairs(compiled, model):
     """(loss value, metrics value) per output: one loss for all, or dicts keyed alike."""
     loss, metrics = compiled.loss, compiled.metrics
@@ -74,7 +92,8 @@ class MetricTaskMismatch(Rule):
     metric with one-hot labels (`categorical_crossentropy`) or a categorical one with integer
     labels (`sparse_categorical_crossentropy`); `binary_accuracy` on a softmax output; and
     unit-by-unit metrics (AUC, precision, recall) against integer class ids. Metrics and
-    losses given as variables are left alone.
+    losses given as variables are left alone, and so is a regression loss on a sigmoid or
+    softmax output (a classifier trained with `mse`, where accuracy still means something).
 
     ## Why is this bad?
     The metric still prints a number, so nothing fails: `accuracy` of a regression counts
@@ -111,6 +130,8 @@ class MetricTaskMismatch(Rule):
                     for item in _items(metrics):
                         metric = _metric_name(item)
                         problem = _mismatch(metric, loss[0]) if metric else None
+                        if loss[0].output == LINEAR and _probability_output(model):
+                            problem = None
                         if problem is None:
                             continue
                         where = (
@@ -182,6 +203,13 @@ a = layers.Dense(1, activation="sigmoid", name="a")(inputs)
 b = layers.Dense(1, name="b")(inputs)
 model = keras.Model(inputs, {"a": a, "b": b})
 model.compile(loss={"a": "binary_crossentropy", "b": "mse"}, metrics={"a": ["accuracy"], "b": ["mae"]})
+""",
+        # A sigmoid output trained with mse (an old tutorial's binary classifier): accuracy
+        # still means something.
+        """
+import keras
+model = keras.Sequential([keras.Input(shape=(8,)), keras.layers.Dense(1, activation="sigmoid")])
+model.compile(optimizer="sgd", loss="mean_squared_error", metrics=["accuracy"])
 """,
         # A custom loss is unknown.
         """
