@@ -70,15 +70,17 @@ def _int(value, default=UNKNOWN):
 
 
 def _ints(value, rank: int, default: int | None = None) -> tuple | None:
-    """An int-or-tuple argument (`kernel_size=3`, `strides=(2, 2)`) as `rank` ints."""
+    """An int-or-tuple argument (`kernel_size=3`, `strides=(2, 2)`) as `rank` positive ints;
+    None when unknown (or nonsense, which Keras itself will reject)."""
     if value is DEFAULT or value == Const(None):
         return (default,) * rank if default is not None else None
     if isinstance(value, Const) and type(value.value) is int:
-        return (value.value,) * rank
-    if isinstance(value, Seq) and len(value.items) == rank:
+        items = (value.value,) * rank
+    elif isinstance(value, Seq) and len(value.items) == rank:
         items = tuple(_int(item) for item in value.items)
-        return items if _known(*items) else None
-    return None
+    else:
+        return None
+    return items if _known(*items) and min(items) > 0 else None
 
 
 def _string(value, default: str) -> str | None:
@@ -388,6 +390,15 @@ def layer_output(layer: Instance, shapes: list[tuple]):
         return _rnn(layer, kind, shape)
     if kind in ("BatchNormalization", "LayerNormalization"):
         return _normalization(layer, kind, shape)
+    if kind == "Normalization":  # adapt() statistics: mean, variance, count (non-trainable)
+        if layer.param("mean") not in (DEFAULT, Const(None)):
+            return shape, 0
+        axis = layer.param("axis")
+        if axis == Const(None):
+            return shape, (0, 3)
+        if axis not in (DEFAULT, Const(-1)) or not shape:
+            return shape, None
+        return shape, (0, _dim(lambda c: 2 * c + 1, shape[-1]))
     if kind == "Bidirectional":
         return _bidirectional(layer, shape)
     if kind == "TimeDistributed":
@@ -443,6 +454,9 @@ def _infer_node(node: Node, parents: list[LayerShape | None]) -> LayerShape:
         shape, params = layer_output(node.layer, shapes)
     except _Problem as problem:
         return LayerShape(node, kind, None, None, None, str(problem))
+    except (ArithmeticError, ValueError, TypeError, IndexError, StopIteration):
+        # Nonsense arguments (strides=0, a negative kernel): Keras will say; we stay unknown.
+        return LayerShape(node, kind, None, None, None)
     trainable_and_not = params if isinstance(params, tuple) else None
     if trainable_and_not is not None:
         trainable, frozen = trainable_and_not

@@ -280,6 +280,15 @@ x = layers.GRU(48, return_sequences=True)(x)
 x = layers.LSTM(24, use_bias=False)(x)
 model = keras.Model(inputs, layers.Dense(3)(x))
 """,
+    "normalization_heads": """
+inputs = keras.Input(shape=(12,))
+x = layers.Normalization()(inputs)
+x = layers.Dense(4, activation="relu")(x)
+x = layers.Normalization(axis=None)(x)
+x = layers.Normalization(mean=0.0, variance=1.0)(x)
+outputs = layers.Normalization(invert=True)(layers.Dense(1)(x))
+model = keras.Model(inputs, outputs)
+""",
     "pool_strides_none_and_valid": """
 inputs = keras.Input(shape=(23, 23, 2))
 x = layers.MaxPooling2D(pool_size=3, strides=None)(inputs)
