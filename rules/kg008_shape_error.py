@@ -3,8 +3,8 @@ from __future__ import annotations
 from kgen.heads import LINEAR
 from kgen.lint.layers import ACTIVATION_LAYERS, RNN_LAYERS, TIME_PRESERVING
 from kgen.lint.losses import loss_of, outputs_with_losses
+from kgen.lint.models import Const, Seq
 from kgen.lint.rule import Invalid, Report, Rule
-from kgen.lint.shapes import infer
 
 # Between a classifier's Dense and the model output: layers that change nothing about shape.
 _SHAPE_KEEPING = frozenset({"Dropout", "Activation", "Identity", *ACTIVATION_LAYERS})
@@ -83,6 +83,11 @@ class ShapeError(Rule):
     SUMMARY = "A layer that cannot take its input's shape (found by static shape inference)"
 
     def check(self, facts):
+        literal = (Seq, Const)
+        if not any(isinstance(n.shape, literal) for m in facts.models for n in m.inputs):
+            return  # no shape written in the source: nothing to infer (and no import to pay)
+        from kgen.lint.shapes import infer
+
         for model in facts.models:
             results = infer(model)
             for result in results:
