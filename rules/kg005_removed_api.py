@@ -202,8 +202,9 @@ class RemovedApi(Rule):
         if method == "predict_classes" and (model or unknown):
             yield Report(
                 site.node,
-                "predict_classes() was removed in Keras 3",
-                "use np.argmax(model.predict(x), axis=-1), or (model.predict(x) > 0.5) for sigmoid",
+                "predict_classes() was removed in Keras 3: use "
+                "np.argmax(model.predict(x), axis=-1)",
+                "for a sigmoid output: (model.predict(x) > 0.5).astype(int)",
             )
         if method in ("fit", *_GENERATOR_METHODS) and (model or unknown):
             yield from self._rename(site.node, "nb_epoch", "epochs", "fit(nb_epoch=)")
@@ -212,8 +213,9 @@ class RemovedApi(Rule):
                 if arg.keyword is not None and arg.keyword.value in _DATA_LOADING:
                     yield Report(
                         arg,
-                        f"{method}({arg.keyword.value}=) was removed in Keras 3",
-                        "set workers/use_multiprocessing on a keras.utils.PyDataset instead",
+                        f"{method}({arg.keyword.value}=) was removed in Keras 3: "
+                        "set it on a keras.utils.PyDataset instead",
+                        "class MyData(keras.utils.PyDataset): super().__init__(workers=4, ...)",
                     )
         if isinstance(site.func, Ref) and isinstance(site.node.func, cst.Attribute):
             root = site.node.func
@@ -241,8 +243,9 @@ class RemovedApi(Rule):
                 if arg.keyword is not None and arg.keyword.value == "decay":
                     yield Report(
                         arg,
-                        "optimizer decay= was removed in Keras 3",
-                        "pass a keras.optimizers.schedules.InverseTimeDecay as learning_rate",
+                        "optimizer decay= was removed in Keras 3: pass a "
+                        "keras.optimizers.schedules.InverseTimeDecay as learning_rate=",
+                        "weight decay is weight_decay= (or AdamW), not decay=",
                     )
         if instance.kind in ("CuDNNLSTM", "CuDNNGRU"):
             yield Report(
