@@ -120,3 +120,21 @@ def explain(code: Annotated[str, typer.Argument(help="A rule code (KG001) or nam
     typer.echo(
         f"# {rule.NAME} ({rule.CODE})\n\nDefault severity: {rule.SEVERITY}. {fixes[rule.FIX]}\n\n{rule.doc()}"
     )
+
+
+@app.command()
+def summary(
+    path: Annotated[Path, typer.Argument(help="A Python script that builds Keras models.")],
+) -> None:
+    """Print each model's layers, output shapes and parameter counts, computed from the
+    source like model.summary() (no TensorFlow; `?` where the source does not say)."""
+    from kgen.lint.summary import summarize
+
+    try:
+        source = path.read_text(encoding="utf-8")
+    except OSError as exc:
+        fail(f"cannot read {path}: {exc.strerror}")
+    try:
+        typer.echo(summarize(source))
+    except KgenError as exc:
+        fail(f"{path}: {exc}")

@@ -98,3 +98,20 @@ def head_for(task: str, labels: str = "int") -> Head:
         mae = Metric("mae", 'keras.metrics.MeanAbsoluteError(name="mae")')
         return Head(task, find_loss("mean_squared_error"), (mae,), "values")
     raise ValueError(f"unknown task {task!r}")
+
+
+# What a metric assumes about the task, for the metric-task-mismatch lint rule (KG012):
+# "classes" needs a classification loss; "int"/"onehot" also a label encoding (the `labels` of
+# the loss); "binary" a sigmoid output (thresholded at 0.5 per unit).
+CLASSIFICATION_METRICS = {
+    "accuracy": "classes", "acc": "classes",
+    "auc": "classes", "precision": "classes", "recall": "classes",
+    "f1_score": "classes", "f_beta_score": "classes",
+    "precision_at_recall": "classes", "recall_at_precision": "classes",
+    "sensitivity_at_specificity": "classes", "specificity_at_sensitivity": "classes",
+    "true_positives": "classes", "true_negatives": "classes",
+    "false_positives": "classes", "false_negatives": "classes",
+    "binary_accuracy": "binary",
+    "categorical_accuracy": "onehot", "top_k_categorical_accuracy": "onehot",
+    "sparse_categorical_accuracy": "int", "sparse_top_k_categorical_accuracy": "int",
+}  # fmt: skip

@@ -1,9 +1,8 @@
 from __future__ import annotations
 
-from collections.abc import Iterator
 from dataclasses import dataclass
 
-from kgen.heads import LINEAR, SIGMOID, SOFTMAX, Loss, find_loss
+from kgen.heads import LINEAR, SIGMOID, SOFTMAX, Loss
 from kgen.lint.layers import (
     ACTIVATED_LAYERS,
     ACTIVATION_LAYERS,
@@ -13,8 +12,8 @@ from kgen.lint.layers import (
     activation_name,
     int_value,
 )
-from kgen.lint.models import DEFAULT, Const, Instance, Mapping, Node, Seq
-from kgen.lint.resolve import Ref
+from kgen.lint.losses import loss_of, outputs_with_losses
+from kgen.lint.models import DEFAULT, Const, Instance, Node
 from kgen.lint.rule import Invalid, Report, Rule
 
 _FAMILY = {
@@ -89,44 +88,6 @@ def _output_head(node: Node | None) -> _Head | None:
             return _Head(activation, units, layer, source)
         return None
     return None
-
-
-def _loss(value) -> tuple[Loss, bool | None] | None:
-    """The table entry of a loss given as a string, class, function or instance, and whether
-    it takes logits (None when that cannot be known)."""
-    if isinstance(value, Const) and isinstance(value.value, str):
-        loss = find_loss(value.value)
-        return (loss, False) if loss else None
-    if isinstance(value, Ref) and value.qualname.startswith("keras.losses."):
-        loss = find_loss(value.last)
-        return (loss, False) if loss else None
-    if isinstance(value, Instance) and value.qualname.startswith("keras.losses."):
-        loss = find_loss(value.qualname.rpartition(".")[2])
-        if loss is None:
-            return None
-        from_logits = value.param("from_logits")
-        if from_logits is DEFAULT:
-            return loss, False
-        if isinstance(from_logits, Const) and isinstance(from_logits.value, bool):
-            return loss, from_logits.value
-        return loss, None
-    return None
-
-
-def _outputs_with_losses(model, loss) -> Iterator[tuple[str | None, Node | None, object]]:
-    """Pair each output with its loss: one loss for all, a list by position, a dict by name."""
-    if isinstance(loss, Mapping):
-        by_name = {name: node for name, node in model.outputs if name is not None}
-        for key, value in loss.items:
-            if isinstance(key, Const) and key.value in by_name:
-                yield key.value, by_name[key.value], value
-    elif isinstance(loss, Seq):
-        if len(loss.items) == len(model.outputs):
-            for (name, node), value in zip(model.outputs, loss.items):
-                yield name, node, value
-    else:
-        for name, node in model.outputs:
-            yield name, node, loss
 
 
 def _problem(head: _Head, loss: Loss | None, from_logits: bool | None) -> tuple[str, str] | None:
@@ -244,11 +205,11 @@ class ActivationLossMismatch(Rule):
     def check(self, facts):
         for model in facts.models:
             for compiled in model.compiles:
-                for name, node, value in _outputs_with_losses(model, compiled.loss):
+                for name, node, value in outputs_with_losses(model, compiled.loss):
                     head = _output_head(node)
                     if head is None:
                         continue
-                    problem = _problem(head, *(_loss(value) or (None, None)))
+                    problem = _problem(head, *(loss_of(value) or (None, None)))
                     if problem is not None:
                         message, hint = problem
                         if len(model.outputs) > 1 and name:

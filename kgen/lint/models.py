@@ -10,7 +10,7 @@ merged, so a name bound differently on two paths becomes unknown instead of a wr
 from __future__ import annotations
 
 from collections.abc import Iterator
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, fields
 
 import libcst as cst
 
@@ -43,31 +43,42 @@ class Mapping:
 
 
 # Where each parameter the rules read sits when passed positionally, per layer class.
+_CONV = ("filters", "kernel_size", "strides", "padding", "data_format", "dilation_rate")
+_POOL = ("pool_size", "strides", "padding", "data_format")
+_RNN = ("units", "activation", "recurrent_activation", "use_bias")
 _POSITIONAL = {
-    "Dense": ("units", "activation"),
+    "Dense": ("units", "activation", "use_bias"),
     "Activation": ("activation",),
     "Embedding": ("input_dim", "output_dim"),
-    "Conv1D": ("filters", "kernel_size"),
-    "Conv2D": ("filters", "kernel_size"),
-    "Conv3D": ("filters", "kernel_size"),
-    "SeparableConv1D": ("filters", "kernel_size"),
-    "SeparableConv2D": ("filters", "kernel_size"),
-    "Conv1DTranspose": ("filters", "kernel_size"),
-    "Conv2DTranspose": ("filters", "kernel_size"),
-    "Conv3DTranspose": ("filters", "kernel_size"),
-    "SimpleRNN": ("units",),
-    "GRU": ("units",),
-    "LSTM": ("units",),
+    **{f"Conv{n}D": (*_CONV, "groups", "activation", "use_bias") for n in (1, 2, 3)},
+    **{f"Convolution{n}D": (*_CONV, "groups", "activation", "use_bias") for n in (1, 2, 3)},
+    **{f"SeparableConv{n}D": (*_CONV, "depth_multiplier", "activation", "use_bias") for n in (1, 2)},
+    "Conv1DTranspose": (*_CONV[:4], "output_padding", "data_format", "dilation_rate"),
+    "Conv2DTranspose": (*_CONV[:4], "output_padding", "data_format", "dilation_rate"),
+    "Conv3DTranspose": (*_CONV[:4], "data_format", "output_padding", "dilation_rate"),
+    **{f"DepthwiseConv{n}D": ("kernel_size", "strides", "padding", "depth_multiplier") for n in (1, 2)},
+    **{f"{kind}Pooling{n}D": _POOL for kind in ("Max", "Average") for n in (1, 2, 3)},
+    **{f"Global{kind}Pooling{n}D": ("data_format", "keepdims") for kind in ("Max", "Average") for n in (1, 2, 3)},
+    "Flatten": ("data_format",),
+    "Reshape": ("target_shape",),
+    "Dropout": ("rate",),
+    "SimpleRNN": ("units", "activation", "use_bias"),
+    "GRU": _RNN,
+    "LSTM": _RNN,
     "RNN": ("cell",),
     "CuDNNGRU": ("units",),
     "CuDNNLSTM": ("units",),
     "ConvLSTM1D": ("filters", "kernel_size"),
     "ConvLSTM2D": ("filters", "kernel_size"),
     "ConvLSTM3D": ("filters", "kernel_size"),
-    "Bidirectional": ("layer",),
+    "Bidirectional": ("layer", "merge_mode", "weights", "backward_layer"),
     "TimeDistributed": ("layer",),
+    "Concatenate": ("axis",),
+    "BatchNormalization": ("axis", "momentum", "epsilon", "center", "scale"),
+    "LayerNormalization": ("axis", "epsilon", "center", "scale"),
+    "Rescaling": ("scale", "offset"),
     "Normalization": ("axis", "mean", "variance", "invert"),
-}
+}  # fmt: skip
 _CROSSENTROPY_POSITIONAL = ("from_logits",)
 
 
@@ -120,12 +131,49 @@ class Node:
     layer: Instance | None = None
     model: Model | None = None
     shape: object = None  # for inputs: the `shape=` value
+    site: cst.Call | None = None  # the call that applied the layer or model, when there is one
+    used: bool = False  # read by name, passed to a call, or stored: something consumes it
 
 
 @dataclass(eq=False)
 class Compile:
     call: cst.Call
     loss: object  # the `loss=` value
+    optimizer: object = DEFAULT
+    metrics: object = DEFAULT
+
+
+@dataclass(eq=False)
+class Result:
+    """What a call to a named non-Keras-class function returned (`keras.utils.to_categorical`,
+    `sklearn.preprocessing.StandardScaler`, a method of such a value: `...StandardScaler.fit`)."""
+
+    qualname: str
+    call: cst.Call
+    args: list
+    kwargs: dict
+
+
+@dataclass(eq=False)
+class Item:
+    """The `index`-th element of an unpacked value: `(x_train, y_train), ... = load_data()`."""
+
+    of: object  # a Result or another Item
+    index: int
+
+
+@dataclass(eq=False)
+class CallSite:
+    """Every call the walk evaluated, with its callee as far as it is known."""
+
+    node: cst.Call
+    func: object  # the callee's value (a Ref, an Instance, a Model...) or None
+    receiver: object  # for `obj.method(...)`: obj's value (None when unknown or not a method)
+    method: str | None  # the attribute name for `obj.method(...)` calls
+    args: list
+    kwargs: dict
+    starred: bool
+    scope: Scope  # where the call is made (one per function run; the module's at top level)
 
 
 @dataclass(eq=False)
@@ -211,6 +259,9 @@ class Facts:
     module: cst.Module
     scope: Scope  # the module scope, as it stands at the end of the module
     models: list[Model]
+    instances: list[Instance] = field(default_factory=list)  # every Keras object built
+    calls: list[CallSite] = field(default_factory=list)  # every call evaluated, in walk order
+    tensors: list[Node] = field(default_factory=list)  # every layer/model applied by a call
 
 
 def _tensors(values) -> Iterator[Node]:
@@ -240,6 +291,9 @@ class _Extractor:
     def __init__(self) -> None:
         self.models: list[Model] = []
         self.functions: list[Function] = []
+        self.instances: list[Instance] = []
+        self.calls: list[CallSite] = []
+        self.tensors: list[Node] = []
 
     # --- statements -------------------------------------------------------------------------
 
@@ -263,9 +317,11 @@ class _Extractor:
                 if isinstance(item, cst.FunctionDef):
                     self.functions.append(Function(item, scope))
         elif kind is cst.If:
+            self.evaluate(node.test, scope)
             bodies = [node.body.body, *self._else_bodies(node.orelse)]
             self.branches(scope, bodies, exhaustive=node.orelse is not None)
         elif kind is cst.For:
+            self.evaluate(node.iter, scope)
             self.bind_target(node.target, scope)
             literal = isinstance(node.iter, (cst.List, cst.Tuple)) and node.iter.elements
             if literal and node.orelse is None:
@@ -275,6 +331,7 @@ class _Extractor:
             else:
                 self.branches(scope, [node.body.body], exhaustive=False)
         elif kind is cst.While:
+            self.evaluate(node.test, scope)
             self.branches(scope, [node.body.body], exhaustive=False)
         elif kind is cst.With:
             for item in node.items:
@@ -331,6 +388,7 @@ class _Extractor:
                 a, b = merged.get(name, _MISSING), outcome.get(name, _MISSING)
                 if a is not b and not (isinstance(a, Const) and a == b):
                     merged[name] = None
+                    _mark_used([a, b])  # what a branch bound may be consumed after it
         scope.names = merged
 
         for model in self.models:
@@ -370,10 +428,20 @@ class _Extractor:
             items = value.items if isinstance(value, Seq) else None
             if items is not None and len(items) != len(target.elements):
                 items = None
+            starred = any(isinstance(e.value, cst.StarredElement) for e in target.elements)
             for index, element in enumerate(target.elements):
-                self.bind_target(element.value, scope, items[index] if items else None)
+                if items:
+                    item = items[index]
+                elif isinstance(value, (Result, Item)) and not starred:
+                    item = Item(value, index)
+                else:
+                    item = None
+                self.bind_target(element.value, scope, item)
         elif isinstance(target, cst.StarredElement):
             self.bind_target(target.value, scope)
+        else:  # `self.x = ...`, `outputs["a"] = ...`: stored where the walk cannot follow
+            self.evaluate(target, scope)
+            _mark_used([value])
 
     # --- functions ----------------------------------------------------------------------------
 
@@ -404,7 +472,10 @@ class _Extractor:
             name = node.value
             if name in _BUILTIN_CONSTANTS:
                 return Const(_BUILTIN_CONSTANTS[name])
-            return scope.lookup(name)
+            value = scope.lookup(name)
+            if type(value) is Node:
+                value.used = True
+            return value
         if kind is cst.Attribute:
             return self.attribute(self.evaluate(node.value, scope), node.attr.value)
         if kind is cst.Call:
@@ -441,14 +512,42 @@ class _Extractor:
                 ]
             )
         if kind is cst.BinaryOperation:
-            operands = [
-                self.evaluate(node.left, scope),
-                self.evaluate(node.right, scope),
-            ]
-            return self.opaque(operands, node)
+            left = self.evaluate(node.left, scope)
+            right = self.evaluate(node.right, scope)
+            return _arithmetic(node.operator, left, right) or self.opaque([left, right], node)
         if kind is cst.Subscript:
+            for element in node.slice:
+                if isinstance(element.slice, cst.Index):
+                    self.evaluate(element.slice.value, scope)
             return self.opaque([self.evaluate(node.value, scope)], node)
+        self.read_names(node, scope)
         return None
+
+    def read_names(self, node, scope: Scope) -> None:
+        """Mark the tensors an expression the walk does not evaluate refers to (a lambda, a
+        comprehension, an f-string, a comparison) as used: never call a consumed output dropped."""
+        stack = [node]
+        while stack:
+            item = stack.pop()
+            kind = type(item)
+            if kind is cst.Name:
+                value = scope.lookup(item.value)
+                if type(value) is Node:
+                    value.used = True
+                continue
+            names = _CHILD_FIELDS.get(kind)
+            if names is None:  # libcst's `children` is slow: read the node's fields directly
+                names = _CHILD_FIELDS[kind] = tuple(
+                    f.name
+                    for f in fields(kind)
+                    if not f.name.startswith(("whitespace", "lpar", "rpar"))
+                )
+            for name in names:
+                value = getattr(item, name)
+                if isinstance(value, cst.CSTNode):
+                    stack.append(value)
+                elif isinstance(value, (list, tuple)):
+                    stack.extend(v for v in value if isinstance(v, cst.CSTNode))
 
     @staticmethod
     def opaque(values, expr):
@@ -457,12 +556,19 @@ class _Extractor:
         return Node("opaque", expr, inputs) if inputs else None
 
     @staticmethod
+    def result(qualname: str, node: cst.Call, args, kwargs):
+        """A call's value: a tensor when it consumes tensors, else what the named call returned."""
+        if any(True for _ in _tensors([*args, *kwargs.values()])):
+            return _Extractor.opaque([*args, *kwargs.values()], node)
+        return Result(qualname, node, args, kwargs)
+
+    @staticmethod
     def attribute(base, name: str):
         if isinstance(base, Ref):
             return base.attr(name)
         if isinstance(base, Model) and name in ("output", "outputs"):
             return Node("model", base.call, model=base)
-        if isinstance(base, (Model, Node, Instance)):
+        if isinstance(base, (Model, Node, Instance, Result)):
             return _Bound(base, name)
         return None
 
@@ -479,40 +585,70 @@ class _Extractor:
                 kwargs[arg.keyword.value] = value
             else:
                 args.append(value)
+        _mark_used([*args, *kwargs.values()])
+        bound = func if isinstance(func, _Bound) else None
+        self.calls.append(
+            CallSite(
+                node,
+                func,
+                bound.owner if bound else None,
+                bound.name if bound else _method_name(node),
+                args,
+                kwargs,
+                starred,
+                scope,
+            )
+        )
 
         if isinstance(func, Ref):
             return self.call_keras(func.qualname, node, args, kwargs, starred)
         if isinstance(func, Instance) and func.kind:  # a layer applied to tensors
-            return Node(
+            tensor = Node(
                 "layer",
                 func.call,
                 tuple(_tensors([*args, kwargs.get("inputs")])),
                 layer=func,
+                site=node,
             )
+            self.tensors.append(tensor)
+            return tensor
         if isinstance(func, Model):
-            return Node(
+            tensor = Node(
                 "model",
                 func.call,
                 tuple(_tensors([*args, kwargs.get("inputs")])),
                 model=func,
+                site=node,
             )
+            self.tensors.append(tensor)
+            return tensor
         if isinstance(func, Function):
             return self.run_function(func)
-        if isinstance(func, _Bound) and isinstance(func.owner, Model):
-            model = func.owner
-            if func.name == "add" and model.kind == "sequential" and args:
+        if bound is not None and isinstance(bound.owner, Model):
+            model = bound.owner
+            if bound.name == "add" and model.kind == "sequential" and args:
                 model.add(args[0])
-            elif func.name == "compile":
+            elif bound.name == "compile":
                 loss = kwargs.get("loss", args[1] if len(args) > 1 else DEFAULT)
+                optimizer = kwargs.get("optimizer", args[0] if args else DEFAULT)
+                metrics = kwargs.get("metrics", args[3] if len(args) > 3 else DEFAULT)
+                unknown = starred  # **config may set anything not passed explicitly
                 model.compiles.append(
-                    Compile(node, None if starred and "loss" not in kwargs else loss)
+                    Compile(
+                        node,
+                        None if unknown and "loss" not in kwargs else loss,
+                        None if unknown and "optimizer" not in kwargs else optimizer,
+                        None if unknown and "metrics" not in kwargs else metrics,
+                    )
                 )
             return None
+        if bound is not None and isinstance(bound.owner, Result):
+            return self.result(f"{bound.owner.qualname}.{bound.name}", node, args, kwargs)
         return self.opaque([*args, *kwargs.values()], node)
 
     def call_keras(self, qualname: str, node: cst.Call, args, kwargs, starred):
         if _is_layer_class(qualname):
-            return Instance(qualname, node, args, kwargs, starred)
+            return self.instance(qualname, node, args, kwargs, starred)
         if _is_keras(qualname, "Input"):
             shape = kwargs.get("shape", args[0] if args else None)
             return Node("input", node, shape=shape)
@@ -531,13 +667,18 @@ class _Extractor:
         if qualname.startswith("keras.applications.") and qualname.rpartition(".")[2][:1].isupper():
             return Model("application", node)
         if qualname.startswith("keras.") and qualname.rpartition(".")[2][:1].isupper():
-            return Instance(qualname, node, args, kwargs, starred)
-        return self.opaque([*args, *kwargs.values()], node)
+            return self.instance(qualname, node, args, kwargs, starred)
+        return self.result(qualname, node, args, kwargs)
+
+    def instance(self, qualname: str, node: cst.Call, args, kwargs, starred) -> Instance:
+        built = Instance(qualname, node, args, kwargs, starred)
+        self.instances.append(built)
+        return built
 
     def functional(self, node: cst.Call, args, kwargs):
         inputs = kwargs.get("inputs", kwargs.get("input", args[0] if args else None))
         outputs = kwargs.get("outputs", kwargs.get("output", args[1] if len(args) > 1 else None))
-        if outputs is None:
+        if not isinstance(outputs, (Node, Seq, Mapping)):
             return None  # Model() with no graph: a subclass-style call we cannot see into
         model = Model("functional", node, inputs=list(_tensors([inputs])))
         if isinstance(outputs, Mapping):
@@ -569,6 +710,42 @@ class _Bound:
     name: str
 
 
+_INTEGER_OPERATIONS = {
+    cst.Add: lambda a, b: a + b,
+    cst.Subtract: lambda a, b: a - b,
+    cst.Multiply: lambda a, b: a * b,
+    cst.FloorDivide: lambda a, b: a // b if b else None,
+}
+
+
+def _arithmetic(operator, left, right):
+    """Integer arithmetic and tuple concatenation on constants (`IMAGE_SIZE + (3,)`,
+    `7 * 7 * 64`), the way shapes are usually written; anything else is not evaluated."""
+    if isinstance(left, Seq) and isinstance(right, Seq) and type(operator) is cst.Add:
+        return Seq([*left.items, *right.items])
+    operation = _INTEGER_OPERATIONS.get(type(operator))
+    if (
+        operation is not None
+        and isinstance(left, Const)
+        and isinstance(right, Const)
+        and type(left.value) is int
+        and type(right.value) is int
+    ):
+        value = operation(left.value, right.value)
+        return Const(value) if value is not None else None
+    return None
+
+
+def _method_name(node: cst.Call) -> str | None:
+    return node.func.attr.value if isinstance(node.func, cst.Attribute) else None
+
+
+def _mark_used(values) -> None:
+    for tensor in _tensors(values):
+        tensor.used = True
+
+
+_CHILD_FIELDS: dict[type, tuple[str, ...]] = {}
 _MISSING = object()
 _RETURN = " return"  # not an identifier: cannot clash with a real name
 _BUILTIN_CONSTANTS = {"True": True, "False": False, "None": None}
@@ -583,4 +760,11 @@ def extract(module: cst.Module) -> Facts:
     for function in extractor.functions:
         if not function.analyzed:
             extractor.run_function(function)
-    return Facts(module, scope, extractor.models)
+    return Facts(
+        module,
+        scope,
+        extractor.models,
+        extractor.instances,
+        extractor.calls,
+        extractor.tensors,
+    )

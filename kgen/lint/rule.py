@@ -85,5 +85,19 @@ def all_rules() -> tuple[type[Rule], ...]:
     return tuple(sorted(found, key=lambda rule: rule.CODE))
 
 
+def string_in(call: cst.Call, text: str) -> cst.CSTNode:
+    """The string literal in the call's arguments, or the call (a constant defined elsewhere)."""
+    pending = [arg.value for arg in call.args]
+    while pending:
+        node = pending.pop()
+        if isinstance(node, cst.SimpleString) and node.evaluated_value == text:
+            return node
+        if isinstance(node, (cst.List, cst.Tuple, cst.Set)):
+            pending.extend(e.value for e in node.elements)
+        elif isinstance(node, cst.Dict):
+            pending.extend(e.value for e in node.elements if isinstance(e, cst.DictElement))
+    return call
+
+
 def rule_by_code(code: str) -> type[Rule] | None:
     return next((rule for rule in all_rules() if rule.CODE == code.upper()), None)
