@@ -53,6 +53,20 @@ def backend_python(cache_root, backend):
     return venv / "bin" / "python"
 
 
+def run_on_backend(python, backend, script_dir, *args):
+    """Run train.py with KERAS_BACKEND=backend; fail with its stderr if it exits non-zero."""
+    result = subprocess.run(
+        [python, "train.py", *map(str, args)],
+        cwd=script_dir,
+        env={**os.environ, "KERAS_BACKEND": backend},
+        check=False,
+        capture_output=True,
+        text=True,
+    )
+    assert result.returncode == 0, result.stderr[-3000:]
+    return result
+
+
 @pytest.mark.parametrize("backend", sorted(BACKEND_PACKAGES))
 @pytest.mark.parametrize("task, data, arch", REPRESENTATIVE, ids=lambda value: value or "default")
 def test_script_runs_on_backend(backend, task, data, arch, tmp_path, request):
@@ -62,15 +76,7 @@ def test_script_runs_on_backend(backend, task, data, arch, tmp_path, request):
     spec = generate.ScriptSpec.build(task, data, arch)
     (tmp_path / "train.py").write_text(generate.render(spec))
     num_samples = 300 if data == "timeseries" else 60
-    result = subprocess.run(
-        [python, "train.py", "--synthetic", str(num_samples), "--epochs", "1"],
-        cwd=tmp_path,
-        env={**os.environ, "KERAS_BACKEND": backend},
-        check=False,
-        capture_output=True,
-        text=True,
-    )
-    assert result.returncode == 0, result.stderr[-3000:]
+    run_on_backend(python, backend, tmp_path, "--synthetic", num_samples, "--epochs", 1)
     metrics = json.loads((tmp_path / "output" / "metrics.json").read_text())
     assert set(metrics) == {"loss", *(metric.name for metric in spec.head.metrics)}
     # compile=False: the saved optimizer is the backend's own class (torch's Adam cannot load
@@ -85,15 +91,9 @@ def test_scale_out_options_run_on_backend(backend, tmp_path, request):
     python = backend_python(request.config.cache.mkdir("kgen-backends"), backend)
     spec = generate.ScriptSpec.build("multiclass", "image")
     (tmp_path / "train.py").write_text(generate.render(spec))
-    result = subprocess.run(
-        [python, "train.py", "--synthetic", "60", "--epochs", "1", "--distribute"]
-        + ["--mixed-precision", "mixed_bfloat16"],
-        cwd=tmp_path,
-        env={**os.environ, "KERAS_BACKEND": backend},
-        check=False,
-        capture_output=True,
-        text=True,
-    )
-    assert result.returncode == 0, result.stderr[-3000:]
+    result = run_on_backend(
+        python, backend, tmp_path, "--synthetic", 60, "--epochs", 1, "--distribute",
+        "--mixed-precision", "mixed_bfloat16",
+    )  # fmt: skip
     expected = "Data-parallel training on 1 device(s)" if backend == "jax" else "using one device"
     assert expected in result.stdout
