@@ -10,11 +10,14 @@ concurrent runs never see half an entry, and an entry that cannot be read is a m
 from __future__ import annotations
 
 import functools
-import hashlib
 import json
 import os
-import tempfile
 from pathlib import Path
+
+try:  # hashlib would also load OpenSSL: ~3 ms of start-up a pre-commit hook pays every commit
+    from _blake2 import blake2b
+except ImportError:  # not CPython
+    from hashlib import blake2b
 
 DIRECTORY = ".kgen_cache"
 _LAYOUT = "lint-v1"  # bump when the entry format changes
@@ -34,7 +37,7 @@ def _code_fingerprint() -> bytes:
     import kgen.lint
     import kgen.rules
 
-    digest = hashlib.blake2b(f"{kgen.__version__}\0{_LAYOUT}".encode(), digest_size=16)
+    digest = blake2b(f"{kgen.__version__}\0{_LAYOUT}".encode(), digest_size=16)
     for package in (kgen.lint, kgen.rules):
         for folder in package.__path__:
             for entry in sorted(os.scandir(folder), key=lambda e: e.name):
@@ -45,7 +48,7 @@ def _code_fingerprint() -> bytes:
 
 
 def key(data: bytes, suffix: str, codes: tuple[str, ...]) -> str:
-    digest = hashlib.blake2b(_code_fingerprint(), digest_size=20)
+    digest = blake2b(_code_fingerprint(), digest_size=20)
     digest.update(f"{suffix}\0{','.join(codes)}\0".encode())
     digest.update(data)
     return digest.hexdigest()
@@ -73,7 +76,9 @@ def store(directory: Path, entry_key: str, findings: list[dict]) -> None:
         if not directory.is_dir():
             _create(directory)
         path.parent.mkdir(parents=True, exist_ok=True)
-        fd, temporary = tempfile.mkstemp(dir=path.parent, prefix=".tmp-")
+        # Unique per process, and a process writes one entry at a time.
+        temporary = path.with_name(f".tmp-{os.getpid()}-{path.name}")
+        fd = os.open(temporary, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o644)
         try:
             with os.fdopen(fd, "wb") as out:
                 out.write(json.dumps(findings, separators=(",", ":")).encode())

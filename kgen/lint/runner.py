@@ -192,10 +192,10 @@ def _from_cache(task: Task, data: bytes) -> Outcome | None:
     stored = cache.load(task.cache_dir, cache.key(data, task.path.suffix, task.codes))
     if stored is None:
         return None
-    try:
-        findings = [Finding(path=str(task.path), **item) for item in stored]
-    except TypeError:  # an entry of another shape: a miss, never a crash
-        return None
+    fields = set(Finding.__dataclass_fields__) - {"path"}
+    if any(set(item) != fields or item["code"] not in task.codes for item in stored):
+        return None  # an entry of another shape: a miss, never a crash
+    findings = [Finding(path=str(task.path), **item) for item in stored]
     return Outcome(findings=findings)
 
 

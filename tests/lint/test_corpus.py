@@ -34,6 +34,7 @@ def test_corpus_through_the_command_line(capsys):
 
 def test_every_generated_script_is_clean():
     from kgen import generate
+
     specs = generate.supported()
     assert specs
     for spec in specs:
