@@ -37,7 +37,7 @@ def _summary(outcome, unsafe_fixes: bool) -> str:
     if not findings:
         # Never "passed" when a file could not even be read.
         if outcome.errors:
-            lines.append(f"No findings; {count(len(outcome.errors), 'error')} (above).")
+            lines.append(f"No findings, {count(len(outcome.errors), 'error')}.")
         else:
             lines.append("All checks passed!")
         return "\n".join(lines)
