@@ -180,7 +180,8 @@ def _parallel(tasks: list[Task], mode: Mode, workers: int) -> list[Outcome]:
     # Forked workers start at once with the rules already imported; spawn where there is no fork.
     methods = multiprocessing.get_all_start_methods()
     context = multiprocessing.get_context("fork" if "fork" in methods else None)
-    chunksize = max(1, min(32, len(tasks) // (workers * 8)))
+    # Small chunks: one huge file late in a big chunk would leave the other workers idle.
+    chunksize = max(1, min(8, len(tasks) // (workers * 16)))
     try:
         with ProcessPoolExecutor(workers, mp_context=context) as pool:
             return list(pool.map(lint_task, tasks, [mode] * len(tasks), chunksize=chunksize))
