@@ -18,6 +18,12 @@ _SKIPPED_DIRS = {
 }
 
 
+def describe(exc: OSError) -> str:
+    """`[Errno 13] Permission denied: 'x'` -> `permission denied`: the tail of a one-line error."""
+    reason = exc.strerror or str(exc)
+    return reason[:1].lower() + reason[1:]
+
+
 def _skipped_dir(directory: Path) -> bool:
     name = directory.name
     return (
@@ -41,8 +47,7 @@ def discover(
 
 def _walk(root: Path, excluded: Callable[[Path], bool], errors: list[str]) -> Iterator[Path]:
     def unreadable(exc: OSError) -> None:
-        reason = exc.strerror or str(exc)
-        errors.append(f"{Path(exc.filename)}: {reason[:1].lower()}{reason[1:]}")
+        errors.append(f"{Path(exc.filename)}: {describe(exc)}")
 
     # Symbolic links to directories are not followed: a link loop cannot trap the walk.
     for directory, dirnames, filenames in os.walk(root, onerror=unreadable):

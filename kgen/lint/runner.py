@@ -10,7 +10,7 @@ from pathlib import Path
 from kgen.errors import KgenError
 from kgen.lint import cache
 from kgen.lint.config import Settings, find_pyproject, load_settings
-from kgen.lint.discover import discover
+from kgen.lint.discover import describe, discover
 from kgen.lint.engine import analyze, unparsable
 from kgen.lint.rule import rule_by_code
 from kgen.lint.source import Undecodable, decode
@@ -133,12 +133,6 @@ class Linter:
             outcome.merge(result)
         outcome.rules = [selected[code] for code in sorted(selected)]
         return outcome
-
-
-def describe(exc: OSError) -> str:
-    """`[Errno 13] Permission denied: 'x'` -> `permission denied`."""
-    reason = exc.strerror or str(exc)
-    return reason[:1].lower() + reason[1:]
 
 
 def _lint_all(tasks: list[Task], mode: Mode, jobs: int) -> list[Outcome]:

@@ -81,8 +81,10 @@ def _position(text: str | bytes, offset: int) -> tuple[int, int]:
 # Cheap signs that a file may nest deeper than the parser can take: deep brackets (counted
 # over the whole text, strings included, so an overestimate), very long lines (a chain of
 # thousands of operators), long runs of unary operators.
-_BRACKET = re.compile(r"[][(){}]")
-_UNARY_RUN = re.compile(r"(?:(?:\bnot\s+|[-+~]\s*)){50}")
+_NOT_BRACKET = re.compile(r"[^][(){}]+")
+# 300: a comment ruled with dashes is no reason to parse twice, and libcst fails cleanly (a
+# RecursionError, caught) on runs below a thousand; the segfaults start above that.
+_UNARY_RUN = re.compile(r"(?:(?:\bnot\s+|[-+~]\s*)){300}")
 _LONG_LINE = re.compile(r"^[^\n]{4000}", re.MULTILINE)
 
 
@@ -108,12 +110,15 @@ def too_deep(text: str) -> tuple[str, int, int] | None:
 
 
 def _deep_brackets(text: str) -> bool:
-    depth = 0
-    for match in _BRACKET.finditer(text):
-        depth += 1 if match.group() in "([{" else -1
-        if depth > MAX_EXPRESSION_DEPTH // 2:
-            return True
-    return False
+    """Brackets nested over half the limit, strings and comments included: each round peels
+    the innermost pairs, at C speed (~50 us for a 300-line file, where a loop took 1 ms)."""
+    brackets = _NOT_BRACKET.sub("", text)
+    for _ in range(MAX_EXPRESSION_DEPTH // 2):
+        inner = brackets.replace("()", "").replace("[]", "").replace("{}", "")
+        if inner == brackets:
+            return False
+        brackets = inner
+    return True
 
 
 def _deepest_expression(tree: ast.AST) -> ast.AST | None:
