@@ -19,6 +19,12 @@ class _Parser(argparse.ArgumentParser):
         raise SystemExit(2)
 
 
+def _positive(value: str) -> int:
+    if not value.isdigit() or int(value) < 1:
+        raise argparse.ArgumentTypeError(f"expected a positive integer, got {value!r}")
+    return int(value)
+
+
 def _parser() -> argparse.ArgumentParser:
     parser = _Parser(
         prog="kgen lint",
@@ -64,6 +70,18 @@ def _parser() -> argparse.ArgumentParser:
         help="print the fixes as a unified diff instead of writing them",
     )
     parser.add_argument(
+        "--jobs",
+        "-j",
+        type=_positive,
+        metavar="N",
+        help="lint with N worker processes (default: one per CPU core; few files run in one)",
+    )
+    parser.add_argument(
+        "--no-cache",
+        action="store_true",
+        help="neither read nor write the lint cache (.kgen_cache/ at the project root)",
+    )
+    parser.add_argument(
         "--config",
         type=Path,
         metavar="PYPROJECT",
@@ -95,7 +113,13 @@ def _lint(args) -> int:
     from kgen.lint.config import split_selectors
     from kgen.lint.runner import Linter, exit_code
 
-    linter = Linter(split_selectors(args.select), split_selectors(args.ignore), args.config)
+    linter = Linter(
+        split_selectors(args.select),
+        split_selectors(args.ignore),
+        args.config,
+        jobs=args.jobs,
+        cache=not args.no_cache,
+    )
     outcome = linter.run(
         args.paths or [Path(".")],
         fix=args.fix,

@@ -18,26 +18,39 @@ _SKIPPED_DIRS = {
 }
 
 
+def describe(exc: OSError) -> str:
+    """`[Errno 13] Permission denied: 'x'` -> `permission denied`: the tail of a one-line error."""
+    reason = exc.strerror or str(exc)
+    return reason[:1].lower() + reason[1:]
+
+
 def _skipped_dir(directory: Path) -> bool:
     name = directory.name
     return (
         name.startswith(".")
         or name in _SKIPPED_DIRS
-        or (directory / "pyvenv.cfg").exists()  # a virtualenv under any name
+        or os.path.exists(directory / "pyvenv.cfg")  # a virtualenv under any name
     )
 
 
-def discover(paths: list[Path], excluded: Callable[[Path], bool]) -> Iterator[Path]:
-    """Files to lint, in a stable order; a path given explicitly is always linted."""
+def discover(
+    paths: list[Path], excluded: Callable[[Path], bool], errors: list[str]
+) -> Iterator[Path]:
+    """Files to lint, in a stable order; a path given explicitly is always linted. A directory
+    that cannot be read adds a one-line error to `errors`, and the walk goes on."""
     for path in paths:
         if path.is_dir():
-            yield from _walk(path, excluded)
+            yield from _walk(path, excluded, errors)
         else:
             yield path
 
 
-def _walk(root: Path, excluded: Callable[[Path], bool]) -> Iterator[Path]:
-    for directory, dirnames, filenames in os.walk(root):
+def _walk(root: Path, excluded: Callable[[Path], bool], errors: list[str]) -> Iterator[Path]:
+    def unreadable(exc: OSError) -> None:
+        errors.append(f"{Path(exc.filename)}: {describe(exc)}")
+
+    # Symbolic links to directories are not followed: a link loop cannot trap the walk.
+    for directory, dirnames, filenames in os.walk(root, onerror=unreadable):
         base = Path(directory)
         dirnames[:] = sorted(
             d for d in dirnames if not _skipped_dir(base / d) and not excluded(base / d)

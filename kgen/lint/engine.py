@@ -10,6 +10,7 @@ import libcst as cst
 
 from kgen.lint.models import extract
 from kgen.lint.rule import Fix, Report, Rule, rule_by_code
+from kgen.lint.source import too_deep as nesting_too_deep
 
 SYNTAX_ERROR = "KG000"
 
@@ -37,14 +38,20 @@ class Located:
 
 def analyze(source: str, rules: list[type[Rule]]) -> tuple[cst.Module | None, list[Located]]:
     """Lint one module's source; never raises for bad input (a parse error is a KG000)."""
+    too_deep = nesting_too_deep(source)
+    if too_deep is not None:
+        return None, unparsable(rules, *too_deep)
+    try:
+        return _analyze(source, rules)
+    except RecursionError:  # nesting under the guard's limit can still be too deep for libcst
+        return None, unparsable(rules, "code nested too deeply to analyze", 1, 1)
+
+
+def _analyze(source: str, rules: list[type[Rule]]) -> tuple[cst.Module | None, list[Located]]:
     try:
         module = cst.parse_module(source)
     except cst.ParserSyntaxError as error:
-        syntax = rule_by_code(SYNTAX_ERROR)
-        if syntax not in rules:
-            return None, []
-        message, line, column = _syntax_error(source, error)
-        return None, [Located(syntax, message, None, None, line, column, line, column + 1)]
+        return None, unparsable(rules, *_syntax_error(source, error))
 
     facts = extract(module)
     reports: list[tuple[type[Rule], Report]] = []
@@ -94,6 +101,14 @@ def analyze(source: str, rules: list[type[Rule]]) -> tuple[cst.Module | None, li
         )
     located.sort(key=lambda f: (f.line, f.column, f.rule.CODE))
     return module, located
+
+
+def unparsable(rules: list[type[Rule]], message: str, line: int, column: int) -> list[Located]:
+    """The KG000 finding for a file that cannot be parsed, when KG000 is selected."""
+    syntax = rule_by_code(SYNTAX_ERROR)
+    if syntax not in rules:
+        return []
+    return [Located(syntax, message, None, None, line, column, line, column + 1)]
 
 
 def _syntax_error(source: str, error: cst.ParserSyntaxError) -> tuple[str, int, int]:

@@ -35,7 +35,11 @@ def _summary(outcome, unsafe_fixes: bool) -> str:
     if outcome.fixed:
         lines.append(f"Fixed {count(outcome.fixed, 'finding')}.")
     if not findings:
-        lines.append("All checks passed!")
+        # Never "passed" when a file could not even be read.
+        if outcome.errors:
+            lines.append(f"No findings, {count(len(outcome.errors), 'error')}.")
+        else:
+            lines.append("All checks passed!")
         return "\n".join(lines)
     counts = [
         count(n, severity, "info" if severity == "info" else None)

@@ -3,13 +3,17 @@
 from __future__ import annotations
 
 import difflib
+import os
 from dataclasses import dataclass, field
 from pathlib import Path
 
 from kgen.errors import KgenError
+from kgen.lint import cache
 from kgen.lint.config import Settings, find_pyproject, load_settings
-from kgen.lint.discover import discover
-from kgen.lint.engine import analyze
+from kgen.lint.discover import describe, discover
+from kgen.lint.engine import analyze, unparsable
+from kgen.lint.rule import rule_by_code
+from kgen.lint.source import Undecodable, decode
 
 
 @dataclass(frozen=True)
@@ -61,10 +65,40 @@ class Outcome:
         self.errors += other.errors
 
 
+def default_jobs() -> int:
+    try:
+        return len(os.sched_getaffinity(0))
+    except AttributeError:  # not on Linux
+        return os.cpu_count() or 1
+
+
+# A worker process costs ~20 ms to start; linting a file, ~5-20 ms. Fewer files than this per
+# worker, and the run stays in this process (a pre-commit hook on one file never forks).
+MIN_FILES_PER_WORKER = 4
+
+
+@dataclass(frozen=True)
+class Mode:
+    fix: bool = False
+    unsafe_fixes: bool = False
+    diff: bool = False
+
+
+@dataclass(frozen=True)
+class Task:
+    path: Path
+    codes: tuple[str, ...]  # the rules selected for this file
+    cache_dir: Path | None  # None: no cache
+
+
 class Linter:
-    def __init__(self, select=None, ignore=None, config: Path | None = None) -> None:
+    def __init__(
+        self, select=None, ignore=None, config: Path | None = None, jobs=None, cache=True
+    ) -> None:
         self.select, self.ignore = select, ignore
         self.forced = load_settings(config, select, ignore) if config is not None else None
+        self.jobs = jobs or default_jobs()
+        self.use_cache = cache
         self._pyprojects: dict[Path, Path | None] = {}
         self._settings: dict[Path | None, Settings] = {}
 
@@ -78,64 +112,151 @@ class Linter:
 
     def run(self, paths: list[Path], fix=False, unsafe_fixes=False, diff=False) -> Outcome:
         for path in paths:
-            if not (path.is_file() or path.is_dir()):
-                raise KgenError(f"{path}: no such file or directory")
+            try:
+                os.stat(path)
+            except OSError as exc:
+                raise KgenError(f"{path}: {describe(exc)}") from None
+        mode = Mode(fix, unsafe_fixes, diff)
+        # Fixing writes files: a run that may write reads nothing from the cache.
+        use_cache = self.use_cache and not (fix or diff)
         outcome = Outcome()
         selected: dict[str, type] = {}
-        for path in discover(paths, lambda p: self.settings_for(p).excludes(p)):
-            rules = self.settings_for(path).rules_for(path)
+        tasks = []
+        excluded = lambda p: self.settings_for(p).excludes(p)
+        for path in discover(paths, excluded, outcome.errors):
+            settings = self.settings_for(path)
+            rules = settings.rules_for(path)
             selected.update((rule.CODE, rule) for rule in rules)
-            outcome.merge(_lint_path(path, rules, fix, unsafe_fixes, diff))
+            cache_dir = cache.directory_for(settings.root) if use_cache else None
+            tasks.append(Task(path, tuple(rule.CODE for rule in rules), cache_dir))
+        for result in _lint_all(tasks, mode, self.jobs):
+            outcome.merge(result)
         outcome.rules = [selected[code] for code in sorted(selected)]
         return outcome
 
 
-def _lint_path(path: Path, rules, fix, unsafe_fixes, diff) -> Outcome:
+def _lint_all(tasks: list[Task], mode: Mode, jobs: int) -> list[Outcome]:
+    """Each task's outcome, in the tasks' order whatever the number of workers."""
+    results: list[Outcome | None] = [None] * len(tasks)
+    pending: list[int] = []
+    contents: dict[int, bytes] = {}
+    for index, task in enumerate(tasks):
+        if task.cache_dir is None:
+            pending.append(index)
+            continue
+        try:
+            data = task.path.read_bytes()
+        except OSError:
+            pending.append(index)  # lint_task reports it
+            continue
+        hit = _from_cache(task, data)
+        if hit is None:
+            pending.append(index)
+            contents[index] = data
+        else:
+            results[index] = hit
+    workers = min(jobs, len(pending) // MIN_FILES_PER_WORKER)
+    if workers > 1:
+        for index, result in zip(pending, _parallel([tasks[i] for i in pending], mode, workers)):
+            results[index] = result
+    else:
+        for index in pending:
+            results[index] = lint_task(tasks[index], mode, contents.pop(index, None))
+    return results  # type: ignore[return-value]
+
+
+def _parallel(tasks: list[Task], mode: Mode, workers: int) -> list[Outcome]:
+    # Imported here: a run that stays in one process never pays for multiprocessing.
+    import multiprocessing
+    from concurrent.futures import ProcessPoolExecutor
+    from concurrent.futures.process import BrokenProcessPool
+
+    # Forked workers start at once with the rules already imported; spawn where there is no fork.
+    methods = multiprocessing.get_all_start_methods()
+    context = multiprocessing.get_context("fork" if "fork" in methods else None)
+    # Small chunks: one huge file late in a big chunk would leave the other workers idle.
+    chunksize = max(1, min(8, len(tasks) // (workers * 16)))
+    try:
+        with ProcessPoolExecutor(workers, mp_context=context) as pool:
+            return list(pool.map(lint_task, tasks, [mode] * len(tasks), chunksize=chunksize))
+    except BrokenProcessPool:
+        raise KgenError("a lint worker process died; run with --jobs 1 to find the file") from None
+
+
+def _from_cache(task: Task, data: bytes) -> Outcome | None:
+    stored = cache.load(task.cache_dir, cache.key(data, task.path.suffix, task.codes))
+    if stored is None:
+        return None
+    fields = set(Finding.__dataclass_fields__) - {"path"}
+    if any(set(item) != fields or item["code"] not in task.codes for item in stored):
+        return None  # an entry of another shape: a miss, never a crash
+    findings = [Finding(path=str(task.path), **item) for item in stored]
+    return Outcome(findings=findings)
+
+
+def lint_task(task: Task, mode: Mode, data: bytes | None = None) -> Outcome:
     """One file's findings; a file that cannot be linted becomes a one-line error."""
+    path = task.path
     outcome = Outcome()
     try:
-        _lint_file(path, rules, outcome, fix, unsafe_fixes, diff)
+        if data is None:
+            data = path.read_bytes()
+        rules = [rule for code in task.codes if (rule := rule_by_code(code)) is not None]
+        _lint_file(path, data, rules, outcome, mode)
     except KgenError as exc:
         outcome.errors.append(str(exc))
+        return outcome
     except OSError as exc:
-        outcome.errors.append(f"{path}: {exc.strerror or exc}")
+        outcome.errors.append(f"{path}: {describe(exc)}")
+        return outcome
     except Exception as exc:  # noqa: BLE001 (a linter bug must not stop the run)
         outcome.errors.append(f"{path}: internal error: {type(exc).__name__}: {exc}")
+        return outcome
+    if task.cache_dir is not None:
+        entry = [{k: v for k, v in f.as_json().items() if k != "path"} for f in outcome.findings]
+        cache.store(task.cache_dir, cache.key(data, path.suffix, task.codes), entry)
     return outcome
 
 
-def _lint_file(path: Path, rules, outcome: Outcome, fix, unsafe_fixes, diff) -> None:
-    # Bytes decoded by hand: read_text() would turn CRLF into LF, and --fix would then
-    # rewrite every line ending of the file.
-    try:
-        text = path.read_bytes().decode("utf-8")
-    except UnicodeDecodeError:
-        raise KgenError(f"{path}: not UTF-8 text") from None
+def _lint_file(path: Path, data: bytes, rules, outcome: Outcome, mode: Mode) -> None:
     notebook = None
-    source = text
+    try:
+        # Decoded by hand: read_text() would turn CRLF into LF and drop a BOM, and --fix
+        # would then rewrite every line of the file.
+        decoded = decode(data)
+    except Undecodable as exc:
+        if path.suffix == ".ipynb":
+            raise KgenError(f"{path}: not a Jupyter notebook ({exc.message})") from None
+        _add_findings(path, unparsable(rules, f"syntax error: {exc.message}", exc.line, exc.column),
+                      None, outcome)  # fmt: skip
+        return
+    source = decoded.text
     if path.suffix == ".ipynb":
         from kgen.lint.notebook import read_notebook
 
-        notebook = read_notebook(text, str(path))
+        notebook = read_notebook(decoded.text, str(path))
         source = notebook.source
 
-    if fix or diff:
-        from kgen.lint.fix import apply_fixes
+    if mode.fix or mode.diff:
+        from kgen.lint.fix import apply_fixes, write_atomic
 
-        fixed, count = apply_fixes(source, rules, unsafe_fixes)
+        fixed, count = apply_fixes(source, rules, mode.unsafe_fixes)
         if fixed != source:
             new_text = notebook.with_source(fixed) if notebook else fixed
             if new_text is not None:
                 outcome.fixed += count
-                if diff:
-                    outcome.diffs.append(_unified_diff(str(path), text, new_text))
+                if mode.diff:
+                    outcome.diffs.append(_unified_diff(str(path), decoded.text, new_text))
                     return
-                path.write_bytes(new_text.encode("utf-8"))
+                write_atomic(path, decoded.encode(new_text))
                 source = fixed
-        if diff:
+        if mode.diff:
             return
 
-    _, located = analyze(source, rules)
+    _add_findings(path, analyze(source, rules)[1], notebook, outcome)
+
+
+def _add_findings(path: Path, located, notebook, outcome: Outcome) -> None:
     for item in located:
         cell, line, end_line = None, item.line, item.end_line
         if notebook is not None:
