@@ -87,6 +87,7 @@ class PreprocessingLeakage(Rule):
     NAME = "preprocessing-leakage"
     SEVERITY = "warning"
     SUMMARY = "A scaler/vectoriser fitted on the full data before the train/test split"
+    TRIGGERS = ("keras", "sklearn")
 
     def check(self, facts):
         fits = []

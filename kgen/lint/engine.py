@@ -42,9 +42,25 @@ def analyze(source: str, rules: list[type[Rule]]) -> tuple[cst.Module | None, li
     if too_deep is not None:
         return None, unparsable(rules, *too_deep)
     try:
+        if not any(t in source for r in rules if r.CODE != SYNTAX_ERROR for t in r.TRIGGERS):
+            return None, _syntax_only(source, rules)
         return _analyze(source, rules)
     except RecursionError:  # nesting under the guard's limit can still be too deep for libcst
         return None, unparsable(rules, "code nested too deeply to analyze", 1, 1)
+
+
+def _syntax_only(source: str, rules: list[type[Rule]]) -> list[Located]:
+    """KG000 alone, for a file no other rule can report on (most of a large repository):
+    CPython's parser checks the syntax an order of magnitude faster than libcst builds a tree."""
+    try:
+        compile(source, "<lint>", "exec", ast.PyCF_ONLY_AST)
+    except SyntaxError:
+        pass  # libcst has the final word: it also accepts syntax newer than this Python's
+    except (ValueError, MemoryError):
+        pass
+    else:
+        return []
+    return _analyze(source, rules)[1]
 
 
 def _analyze(source: str, rules: list[type[Rule]]) -> tuple[cst.Module | None, list[Located]]:

@@ -56,6 +56,9 @@ class Rule:
     SEVERITY: ClassVar[str]  # "error" | "warning" | "info"
     SUMMARY: ClassVar[str]  # one line for `kgen rules`
     FIX: ClassVar[str | None] = None  # "safe" | "unsafe" | None: the fix it can offer
+    # Text a file must contain for this rule to have anything to say: rules reason about names
+    # imported from these libraries, so the engine skips the full parse of files without them.
+    TRIGGERS: ClassVar[tuple[str, ...]] = ("keras",)
     VALID: ClassVar[tuple[str, ...]] = ()
     INVALID: ClassVar[tuple[Invalid, ...]] = ()
 
