@@ -3,12 +3,28 @@ selection by code or prefix (`KG001`, `KG00`, `KG`, `ALL`)."""
 
 from __future__ import annotations
 
+import pkgutil
 from dataclasses import dataclass, field
 from fnmatch import fnmatch
+from functools import cache
 from pathlib import Path
 
 from kgen.errors import KgenError
-from kgen.lint.rule import Rule, all_rules
+
+
+@cache
+def rule_codes() -> tuple[str, ...]:
+    """Every rule's code, read from its module's name (`kg001_activation_loss_mismatch.py` is
+    KG001) without importing it: a run whose files all hit the cache never loads libcst."""
+    import kgen.rules
+
+    return tuple(
+        sorted(
+            info.name.partition("_")[0].upper()
+            for info in pkgutil.iter_modules(kgen.rules.__path__)
+        )
+    )
+
 
 _KEYS = ("select", "extend-select", "ignore", "exclude", "per-file-ignores")
 
@@ -21,18 +37,19 @@ class Settings:
     exclude: tuple[str, ...] = ()
     per_file_ignores: dict[str, tuple[str, ...]] = field(default_factory=dict)
 
-    def rules_for(self, path: Path) -> list[type[Rule]]:
+    def codes_for(self, path: Path) -> tuple[str, ...]:
+        """The codes of the rules that lint this file."""
         ignored = list(self.ignore)
         if self.per_file_ignores:
             relative = _relative(path, self.root)
             for pattern, codes in self.per_file_ignores.items():
                 if fnmatch(relative, pattern) or fnmatch(path.name, pattern):
                     ignored.extend(codes)
-        return [
-            rule
-            for rule in all_rules()
-            if _matches(rule.CODE, self.select) and not _matches(rule.CODE, ignored)
-        ]
+        return tuple(
+            code
+            for code in rule_codes()
+            if _matches(code, self.select) and not _matches(code, ignored)
+        )
 
     def excludes(self, path: Path) -> bool:
         relative = _relative(path, self.root)
@@ -52,7 +69,7 @@ def _matches(code: str, selectors) -> bool:
 
 def check_selectors(selectors, origin: str) -> tuple[str, ...]:
     """Upper-cased selectors; a KgenError names the first that matches no rule."""
-    codes = [rule.CODE for rule in all_rules()]
+    codes = rule_codes()
     checked = []
     for selector in selectors:
         selector = selector.strip().upper()

@@ -66,7 +66,9 @@ _SARIF_LEVEL = {"error": "error", "warning": "warning", "info": "note"}
 
 
 def sarif(outcome) -> str:
-    rules = outcome.rules
+    from kgen.lint.rule import rule_by_code
+
+    rules = [rule_by_code(code) for code in outcome.codes]
     index = {rule.CODE: i for i, rule in enumerate(rules)}
     results = []
     for f in outcome.findings:

@@ -11,8 +11,6 @@ from kgen.errors import KgenError
 from kgen.lint import cache
 from kgen.lint.config import Settings, find_pyproject, load_settings
 from kgen.lint.discover import describe, discover
-from kgen.lint.engine import analyze, unparsable
-from kgen.lint.rule import rule_by_code
 from kgen.lint.source import Undecodable, decode
 
 
@@ -56,7 +54,7 @@ class Outcome:
     diffs: list[str] = field(default_factory=list)
     fixed: int = 0  # findings fixed (or, with --diff, that would be)
     errors: list[str] = field(default_factory=list)  # one line per file that failed
-    rules: list = field(default_factory=list)  # every rule selected for some file
+    codes: list = field(default_factory=list)  # every rule selected for some file
 
     def merge(self, other: Outcome) -> None:
         self.findings += other.findings
@@ -120,18 +118,18 @@ class Linter:
         # Fixing writes files: a run that may write reads nothing from the cache.
         use_cache = self.use_cache and not (fix or diff)
         outcome = Outcome()
-        selected: dict[str, type] = {}
+        selected: set[str] = set()
         tasks = []
         excluded = lambda p: self.settings_for(p).excludes(p)
         for path in discover(paths, excluded, outcome.errors):
             settings = self.settings_for(path)
-            rules = settings.rules_for(path)
-            selected.update((rule.CODE, rule) for rule in rules)
+            codes = settings.codes_for(path)
+            selected.update(codes)
             cache_dir = cache.directory_for(settings.root) if use_cache else None
-            tasks.append(Task(path, tuple(rule.CODE for rule in rules), cache_dir))
+            tasks.append(Task(path, codes, cache_dir))
         for result in _lint_all(tasks, mode, self.jobs):
             outcome.merge(result)
-        outcome.rules = [selected[code] for code in sorted(selected)]
+        outcome.codes = sorted(selected)
         return outcome
 
 
@@ -172,6 +170,10 @@ def _parallel(tasks: list[Task], mode: Mode, workers: int) -> list[Outcome]:
     from concurrent.futures.process import BrokenProcessPool
 
     # Forked workers start at once with the rules already imported; spawn where there is no fork.
+    from kgen.lint.engine import analyze  # noqa: F401
+    from kgen.lint.rule import all_rules
+
+    all_rules()
     methods = multiprocessing.get_all_start_methods()
     context = multiprocessing.get_context("fork" if "fork" in methods else None)
     # Small chunks: one huge file late in a big chunk would leave the other workers idle.
@@ -201,6 +203,9 @@ def lint_task(task: Task, mode: Mode, data: bytes | None = None) -> Outcome:
     try:
         if data is None:
             data = path.read_bytes()
+        # Imported on a cache miss only: libcst and the rules cost more than a warm run.
+        from kgen.lint.rule import rule_by_code
+
         rules = [rule for code in task.codes if (rule := rule_by_code(code)) is not None]
         _lint_file(path, data, rules, outcome, mode)
     except KgenError as exc:
@@ -219,6 +224,8 @@ def lint_task(task: Task, mode: Mode, data: bytes | None = None) -> Outcome:
 
 
 def _lint_file(path: Path, data: bytes, rules, outcome: Outcome, mode: Mode) -> None:
+    from kgen.lint.engine import analyze, unparsable
+
     notebook = None
     try:
         # Decoded by hand: read_text() would turn CRLF into LF and drop a BOM, and --fix

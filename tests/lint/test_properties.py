@@ -178,6 +178,8 @@ def mutated(draw) -> str:
     source = draw(keras_program())
     for _ in range(draw(st.integers(1, 3))):
         tokens = _TOKEN.findall(source)
+        if not tokens:  # an earlier mutation deleted everything
+            break
         how = draw(st.sampled_from(["delete", "swap", "duplicate", "truncate", "indent"]))
         i = draw(st.integers(0, len(tokens) - 1))
         j = draw(st.integers(0, len(tokens) - 1))
@@ -220,7 +222,9 @@ def test_generated_programs_lint_deterministically_and_fixes_settle(source):
 def test_mutated_programs_never_raise_and_lint_deterministically(source):
     module, located = analyze(source, RULES)
     assert _summary(source) == _summary(source)
-    if module is None:  # what the parser rejects gets KG000, and only that
-        assert [f.rule.CODE for f in located] == ["KG000"]
+    if module is None:  # rejected by the parser (KG000 only), or no rule concerns it (nothing)
+        codes = [f.rule.CODE for f in located]
+        concerned = any(t in source for rule in RULES for t in rule.TRIGGERS)
+        assert codes == ["KG000"] or (codes == [] and not concerned), (codes, concerned)
     else:
         apply_fixes(source, RULES, unsafe=True)

@@ -2,6 +2,7 @@
 
 import pytest
 
+from kgen.lint.config import rule_codes
 from kgen.lint.rule import DOC_SECTIONS, SEVERITIES, all_rules
 from kgen.lint.testing import assert_invalid, assert_valid
 
@@ -58,6 +59,7 @@ def test_a_new_rule_is_one_module_and_no_engine_change(tmp_path, monkeypatch, ca
     )
     monkeypatch.setattr(kgen.rules, "__path__", [*kgen.rules.__path__, str(package)])
     all_rules.cache_clear()
+    rule_codes.cache_clear()
     try:
         script = tmp_path / "train.py"
         script.write_text("import keras\nmodel = keras.Sequential()\n")
@@ -66,4 +68,13 @@ def test_a_new_rule_is_one_module_and_no_engine_change(tmp_path, monkeypatch, ca
     finally:
         monkeypatch.undo()
         all_rules.cache_clear()
+        rule_codes.cache_clear()
     assert "KG999" not in [rule.CODE for rule in all_rules()]
+
+
+def test_rule_modules_are_named_after_their_codes():
+    """Selection reads codes from module names (no import on a warm-cache run): kg001_*.py
+    must hold KG001."""
+    assert rule_codes() == tuple(rule.CODE for rule in all_rules())
+    for rule in all_rules():
+        assert rule.__module__.rpartition(".")[2].startswith(rule.CODE.lower() + "_"), rule

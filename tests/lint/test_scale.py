@@ -12,7 +12,7 @@ from pathlib import Path
 
 import pytest
 
-from kgen.lint import cache, runner
+from kgen.lint import cache, engine, runner
 from kgen.lint.cli import main
 
 FIXTURES = Path(__file__).parent.parent / "fixtures"
@@ -85,7 +85,7 @@ def test_cache_returns_stored_findings_without_parsing(project, capsys, monkeypa
     def analyze_fails(*args):
         raise AssertionError("parsed a file the cache knows")
 
-    monkeypatch.setattr(runner, "analyze", analyze_fails)
+    monkeypatch.setattr(engine, "analyze", analyze_fails)
     assert run(capsys, "--format", "json", "corpus") == first
     assert run(capsys, "--format", "text", "corpus")[0] == first[0]
     # --no-cache really bypasses it.
