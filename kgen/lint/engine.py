@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import ast
 import re
+import warnings
 from dataclasses import dataclass
 
 import libcst as cst
@@ -38,6 +39,16 @@ class Located:
 
 def analyze(source: str, rules: list[type[Rule]]) -> tuple[cst.Module | None, list[Located]]:
     """Lint one module's source; never raises for bad input (a parse error is a KG000)."""
+    # Parsing someone else's code makes CPython warn about it (invalid escape sequences, via
+    # compile() and libcst's literal_eval): the findings are the output, not those warnings.
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        return _analyze_quietly(source, rules)
+
+
+def _analyze_quietly(
+    source: str, rules: list[type[Rule]]
+) -> tuple[cst.Module | None, list[Located]]:
     too_deep = nesting_too_deep(source)
     if too_deep is not None:
         return None, unparsable(rules, *too_deep)

@@ -225,3 +225,18 @@ def test_file_without_permission_is_an_error_and_the_others_are_linted(
     code, findings, err = lint(capsys, ".")
     assert code == 2 and err == "kgen: error: a_secret.py: permission denied\n"
     assert [f["path"] for f in findings] == ["b_open.py"]
+
+
+@pytest.mark.parametrize("keras", ["", "import keras\n"])
+def test_compiler_warnings_in_linted_code_stay_quiet(tmp_path, keras):
+    """CPython warns about invalid escapes when it parses them (a SyntaxWarning, shown by
+    default from Python 3.12): linting someone's file must not print or raise it."""
+    path = tmp_path / "escapes.py"
+    path.write_text(keras + 'pattern = "\\d+"\n')
+    run = subprocess.run(
+        [sys.executable, "-W", "default", "-m", "kgen", "lint", "--no-cache", str(path)],
+        capture_output=True,
+        text=True,
+        check=False,
+    )
+    assert (run.returncode, run.stderr) == (0, "")
