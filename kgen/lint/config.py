@@ -45,11 +45,7 @@ class Settings:
             for pattern, codes in self.per_file_ignores.items():
                 if fnmatch(relative, pattern) or fnmatch(path.name, pattern):
                     ignored.extend(codes)
-        return tuple(
-            code
-            for code in rule_codes()
-            if _matches(code, self.select) and not _matches(code, ignored)
-        )
+        return _selected(tuple(self.select), tuple(ignored))
 
     def excludes(self, path: Path) -> bool:
         relative = _relative(path, self.root)
@@ -61,6 +57,13 @@ def _relative(path: Path, root: Path | None) -> str:
         return path.resolve().relative_to(root).as_posix() if root else path.as_posix()
     except ValueError:
         return path.as_posix()
+
+
+@cache
+def _selected(select: tuple[str, ...], ignore: tuple[str, ...]) -> tuple[str, ...]:
+    return tuple(
+        code for code in rule_codes() if _matches(code, select) and not _matches(code, ignore)
+    )
 
 
 def _matches(code: str, selectors) -> bool:
@@ -88,9 +91,11 @@ def split_selectors(values: list[str] | None) -> tuple[str, ...] | None:
 
 def find_pyproject(start: Path, cache: dict[Path, Path | None]) -> Path | None:
     """The nearest pyproject.toml with a [tool.kgen.lint] table, walking up from `start`."""
-    directory = start if start.is_dir() else start.parent
-    directory = directory.resolve()
-    visited = []
+    folder = start if start.is_dir() else start.parent
+    if folder in cache:  # asked for every file: answer a known folder before resolving it
+        return cache[folder]
+    directory = folder.resolve()
+    visited = [folder]
     found = None
     for candidate in (directory, *directory.parents):
         if candidate in cache:
