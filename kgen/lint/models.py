@@ -685,7 +685,7 @@ class _Extractor:
             model.outputs = [
                 (
                     key.value if isinstance(key, Const) and isinstance(key.value, str) else None,
-                    value,
+                    value if isinstance(value, Node) else None,  # a nested dict/list: unknown
                 )
                 for key, value in outputs.items
             ]

@@ -240,3 +240,25 @@ def test_compiler_warnings_in_linted_code_stay_quiet(tmp_path, keras):
         check=False,
     )
     assert (run.returncode, run.stderr) == (0, "")
+
+
+def test_nested_output_structures_are_unknown_not_a_crash():
+    """Found by the site-packages sweep in Keras's own tests: model outputs given as a dict of
+    lists or a list of dicts."""
+    from kgen.lint.engine import analyze
+    from kgen.lint.rule import all_rules
+
+    source = (
+        "import keras\n"
+        "inputs = keras.Input((3,))\n"
+        "a = keras.layers.Dense(1)(inputs)\n"
+        "b = keras.layers.Dense(2, activation='softmax')(inputs)\n"
+        "m1 = keras.Model(inputs, {'x': [a, b], 'y': a})\n"
+        "m2 = keras.Model(inputs, [{'x': a}, b])\n"
+        "m1.compile(loss={'x': 'mse', 'y': 'mse'})\n"
+        "m2.compile(loss=['mse', 'categorical_crossentropy'])\n"
+        "outer = keras.Sequential([m1])\n"
+        "outer.compile(loss='mse')\n"
+    )
+    _, findings = analyze(source, list(all_rules()))
+    assert [f.rule.CODE for f in findings] == []
