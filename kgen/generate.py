@@ -113,7 +113,7 @@ class ScriptSpec:
     ):
         _choice("--task", task, TASKS)
         modality = MODALITIES[_choice("--data", data, tuple(MODALITIES))]
-        if data not in TASK_MODALITIES.get(task, (data,)):
+        if task not in tasks_for(data):
             raise KgenError(f"--task {task} needs --data {' or '.join(TASK_MODALITIES[task])}")
         if pretrained is not None:
             _choice("--pretrained", pretrained, tuple(PRETRAINED))

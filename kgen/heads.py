@@ -73,6 +73,7 @@ def head_for(task: str, labels: str = "int") -> Head:
     """The head `kgen new` generates for a task (and, for multiclass, a label encoding)."""
     accuracy = Metric("accuracy", '"accuracy"')
     auc = Metric("auc", 'keras.metrics.AUC(name="auc")')
+    mae = Metric("mae", 'keras.metrics.MeanAbsoluteError(name="mae")')
     if task == "binary":
         return Head(task, find_loss("binary_crossentropy"), (accuracy, auc), "binary")
     if task == "multiclass":
@@ -90,12 +91,11 @@ def head_for(task: str, labels: str = "int") -> Head:
         return Head(task, find_loss("binary_crossentropy"), metrics, "khot")
     if task == "regression":
         metrics = (
-            Metric("mae", 'keras.metrics.MeanAbsoluteError(name="mae")'),
+            mae,
             Metric("r2", 'keras.metrics.R2Score(name="r2")'),  # 0 = no better than the mean
         )
         return Head(task, find_loss("mean_squared_error"), metrics, "values")
     if task == "forecast":  # several future steps per target: (HORIZON, targets) outputs
-        mae = Metric("mae", 'keras.metrics.MeanAbsoluteError(name="mae")')
         return Head(task, find_loss("mean_squared_error"), (mae,), "values")
     raise ValueError(f"unknown task {task!r}")
 
