@@ -30,6 +30,17 @@ ARCHITECTURES = {
     "conv3d": "3-D convnet",
 }
 RECURRENT = ("gru", "lstm", "bilstm")
+CONV_ARCHS = ("sepconv2d", "conv2d", "conv1d", "conv3d")  # the ones `kernel_sizes` can branch
+# Settings a spec file may give an input, per modality, with their defaults in the script.
+INPUT_SETTINGS = {
+    "image": ("image_size", "color_mode"),
+    "text": ("vocab_size", "sequence_length"),
+    "timeseries": ("window", "features"),
+}
+COLOR_MODES = {"grayscale": 1, "rgb": 3, "rgba": 4}  # channels of each
+# Modalities an input of a several-input or several-output model can have: each sample is one
+# row of samples.csv, naming its files (see templates/data/samples.py.j2).
+SAMPLES_CSV_MODALITIES = ("image", "text", "timeseries")
 # keras.applications bases for --pretrained, with the module holding their preprocess_input.
 PRETRAINED = {
     "MobileNetV3Small": "mobilenet_v3",
@@ -72,9 +83,12 @@ TASK_TITLES = {
     "multilabel": "Multilabel classification",
     "regression": "Regression",
     "forecast": "Multi-step forecasting",
+    "tagging": "Sequence tagging (one class per time step)",
 }
+# Per-step outputs (one prediction per time step) read a sequence input through recurrent layers.
+PER_STEP_MODALITIES = ("text", "timeseries")
 # Tasks that make sense for some modalities only; every other task suits every modality.
-TASK_MODALITIES = {"forecast": ("timeseries",)}
+TASK_MODALITIES = {"forecast": ("timeseries",), "tagging": PER_STEP_MODALITIES}
 DATA_TITLES = {
     "vector": "tabular data",
     "image": "images",
@@ -93,14 +107,48 @@ def _choice(kind: str, value: str, valid) -> str:
 
 
 @dataclass(frozen=True)
-class ScriptSpec:
-    """Everything that decides the generated script, validated."""
+class InputSpec:
+    """One named model input: a data modality, the architecture reading it, and its settings."""
 
-    task: str
+    name: str
     modality: Modality
     arch: str
-    head: Head
     pretrained: str | None = None  # a keras.applications base replacing the architecture
+    kernel_sizes: tuple[int, ...] = ()  # parallel conv branches, one per kernel size, concatenated
+    settings: tuple[tuple[str, object], ...] = ()  # overrides of the modality's constants
+
+    def setting(self, key: str, default=None):
+        return dict(self.settings).get(key, default)
+
+    @property
+    def recurrent(self) -> bool:
+        return self.arch in RECURRENT
+
+
+@dataclass(frozen=True)
+class OutputSpec:
+    """One named model output: a task, its head, and how much its loss counts."""
+
+    name: str
+    task: str
+    head: Head
+    classes: tuple[str, ...] = ()  # fixed class names; empty: the label values found in the data
+    loss_weight: float = 1.0
+    per_step: bool = False  # one prediction per time step (tagging; per-step regression)
+
+
+@dataclass(frozen=True)
+class ScriptSpec:
+    """Everything that decides the generated script, validated: named inputs and outputs.
+
+    `kgen new --task T --data D` is the one-input, one-output case (`build`); a spec file
+    (`kgen.spec_file`) describes several. Both render through the same templates."""
+
+    inputs: tuple[InputSpec, ...]
+    outputs: tuple[OutputSpec, ...]
+    trunk: tuple[tuple[int, ...], ...] = ()  # Dense branches after the merge, concatenated
+    source: str | None = None  # the spec file it came from, for the script's docstring
+    name: str | None = None  # the model's name
 
     @classmethod
     def build(
@@ -123,31 +171,69 @@ class ScriptSpec:
                 raise KgenError("--pretrained replaces --arch; give one or the other")
             arch = "pretrained"
         elif arch is None:
-            arch = modality.archs[0]
+            arch = RECURRENT[0] if task == "tagging" and data == "text" else modality.archs[0]
         elif arch not in modality.archs:
             raise KgenError(
                 f"--arch {arch!r} does not fit --data {data}; choose one of: {', '.join(modality.archs)}"
             )
+        if task == "tagging" and arch not in RECURRENT:
+            raise KgenError(f"--task tagging needs a recurrent --arch ({', '.join(RECURRENT)})")
         if labels is not None:
             _choice("--labels", labels, LABEL_ENCODINGS)
             if task != "multiclass":
                 raise KgenError(f"--labels applies to --task multiclass only, not {task}")
-        return cls(task, modality, arch, head_for(task, labels or "int"), pretrained)
+        head = head_for(task, labels or "int")
+        output = OutputSpec(task, task, head, per_step=task == "tagging")
+        return cls((InputSpec(data, modality, arch, pretrained),), (output,))
+
+    @property
+    def single(self) -> bool:
+        """One input and one output: the data keeps its modality's own layout."""
+        return len(self.inputs) == 1 and len(self.outputs) == 1
+
+    # The first input and output: the whole model in the one-input, one-output case.
+    @property
+    def task(self) -> str:
+        return self.outputs[0].task
+
+    @property
+    def head(self) -> Head:
+        return self.outputs[0].head
+
+    @property
+    def modality(self) -> Modality:
+        return self.inputs[0].modality
+
+    @property
+    def arch(self) -> str:
+        return self.inputs[0].arch
+
+    @property
+    def pretrained(self) -> str | None:
+        return self.inputs[0].pretrained
 
     @property
     def command(self) -> str:
+        if self.source is not None:
+            return f"kgen new --spec {self.source}"
         words = ["kgen new", f"--task {self.task}", f"--data {self.modality.name}"]
         if self.pretrained:
             words.append(f"--pretrained {self.pretrained}")
-        elif self.arch != self.modality.archs[0]:
+        elif self.arch != self.default_arch:
             words.append(f"--arch {self.arch}")
         if self.head.labels == "onehot":
             words.append("--labels onehot")
         return " ".join(words)
 
     @property
+    def default_arch(self) -> str:
+        return RECURRENT[0] if self.task == "tagging" and self.modality.name == "text" else self.modality.archs[0]
+
+    @property
     def slug(self) -> str:
         """A short file-name-safe id, e.g. multiclass_text_gru_onehot."""
+        if self.source is not None:
+            return Path(self.source).stem
         words = [
             self.task,
             self.modality.name,
@@ -162,8 +248,17 @@ class ScriptSpec:
         return ARCHITECTURES[self.arch]
 
     @property
+    def model_name(self) -> str:
+        return self.name or f"{self.task}_{self.modality.name}_{self.arch.replace('-', '_')}"
+
+    @property
     def title(self) -> str:
-        return f"{TASK_TITLES[self.task]} of {DATA_TITLES[self.modality.name]} with a {self.arch_title}"
+        if self.single:
+            return f"{TASK_TITLES[self.task]} of {DATA_TITLES[self.modality.name]} with a {self.arch_title}"
+        names = lambda specs: ", ".join(spec.name for spec in specs)  # noqa: E731
+        return (
+            f"A functional model with inputs {names(self.inputs)} and outputs {names(self.outputs)}"
+        )
 
 
 def _environment():
@@ -237,6 +332,8 @@ def supported() -> list[ScriptSpec]:
     for data, modality in MODALITIES.items():
         for arch in modality.archs:
             for task in tasks_for(data):
+                if task == "tagging" and arch not in RECURRENT:
+                    continue
                 specs.append(ScriptSpec.build(task, data, arch))
                 if task == "multiclass":
                     specs.append(ScriptSpec.build(task, data, arch, "onehot"))

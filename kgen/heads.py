@@ -65,7 +65,7 @@ class Head:
         return None if self.loss.output == LINEAR else self.loss.output
 
 
-TASKS = ("binary", "multiclass", "multilabel", "regression", "forecast")
+TASKS = ("binary", "multiclass", "multilabel", "regression", "forecast", "tagging")
 LABEL_ENCODINGS = ("int", "onehot")  # only multiclass lets the user choose
 
 
@@ -97,6 +97,8 @@ def head_for(task: str, labels: str = "int") -> Head:
         return Head(task, find_loss("mean_squared_error"), metrics, "values")
     if task == "forecast":  # several future steps per target: (HORIZON, targets) outputs
         return Head(task, find_loss("mean_squared_error"), (mae,), "values")
+    if task == "tagging":  # a class per time step: (steps, classes) softmax outputs
+        return Head(task, find_loss("sparse_categorical_crossentropy"), (accuracy,), "int")
     raise ValueError(f"unknown task {task!r}")
 
 
