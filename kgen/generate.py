@@ -30,7 +30,9 @@ ARCHITECTURES = {
     "conv3d": "3-D convnet",
 }
 RECURRENT = ("gru", "lstm", "bilstm")
-CONV_ARCHS = ("sepconv2d", "conv2d", "conv1d", "conv3d")  # the ones `kernel_sizes` can branch
+# Convnets, with the kernel size they use unless a spec's `kernel_sizes` asks for branches.
+DEFAULT_KERNELS = {"sepconv2d": 3, "conv2d": 3, "conv1d": 5, "conv3d": 3}
+CONV_ARCHS = tuple(DEFAULT_KERNELS)
 # Settings a spec file may give an input, per modality, with their defaults in the script.
 INPUT_SETTINGS = {
     "image": ("image_size", "color_mode"),
@@ -292,6 +294,9 @@ def render(spec: ScriptSpec) -> str:
         arch_title=spec.arch_title,
         pretrained=spec.pretrained,
         pretrained_module=PRETRAINED.get(spec.pretrained),
+        pretrained_modules=PRETRAINED,
+        architectures=ARCHITECTURES,
+        default_kernels=DEFAULT_KERNELS,
         recurrent=spec.arch in RECURRENT,
         # Class folders label binary and multiclass samples; everything else names its targets
         # in a CSV column (the data table itself, or labels.csv beside the sample files).
