@@ -298,6 +298,11 @@ def render(spec: ScriptSpec) -> str:
         architectures=ARCHITECTURES,
         default_kernels=DEFAULT_KERNELS,
         recurrent=spec.arch in RECURRENT,
+        suffix="",
+        classes_const="CLASSES" if spec.outputs[0].classes else None,
+        per_step=spec.outputs[0].per_step,
+        steps="SEQUENCE_LENGTH",
+        target_column={"multilabel": "labels", "tagging": "tags"}.get(spec.task, "target"),
         # Class folders label binary and multiclass samples; everything else names its targets
         # in a CSV column (the data table itself, or labels.csv beside the sample files).
         csv_targets=not (spec.modality.files and spec.task in ("binary", "multiclass")),
