@@ -139,14 +139,14 @@ class _Checker:
 
     # Generic checks of one value.
 
-    def table(self, keys: Keys, value, allowed: tuple[str, ...]) -> dict:
+    def table(self, keys: Keys, value, allowed: tuple[str, ...], suggest=()) -> dict:
         if not isinstance(value, dict):
             raise self.expected(keys, "a table", value)
         for key in value:
             if key not in allowed:
                 raise self.error(
                     keys + (key,),
-                    f"unknown key {key!r}; expected one of: {', '.join(allowed)}",
+                    f"unknown key {key!r}; expected one of: {', '.join(suggest or allowed)}",
                 )
         return value
 
@@ -161,10 +161,12 @@ class _Checker:
 
     def identifier(self, keys: Keys, name, kind: str) -> str:
         # Names become Keras layer names and Python variables: ASCII identifiers keep both safe.
-        if not (isinstance(name, str) and name.isascii() and name.isidentifier()):
+        if not isinstance(name, str):
+            raise self.expected(keys, "a string, a Python identifier", name)
+        if not (name.isascii() and name.isidentifier()):
             raise self.error(
                 keys,
-                f"{kind} name {_show(name)} is not a Python identifier "
+                f"{kind} name {name!r} is not a Python identifier "
                 "(ASCII letters, digits and _, not starting with a digit)",
             )
         if keyword.iskeyword(name):
@@ -238,7 +240,11 @@ class _Checker:
 
     def input(self, keys: Keys, table: dict) -> InputSpec:
         """The input, with arch None when the file leaves it to the default."""
-        self.table(keys, table, INPUT_KEYS + ALL_SETTINGS)
+        data = table.get("data")
+        # Suggest the settings of the input's data where it is known, all of them otherwise.
+        known = isinstance(data, str) and data in MODALITIES
+        settings = INPUT_SETTINGS.get(data, ()) if known else ALL_SETTINGS
+        self.table(keys, table, INPUT_KEYS + ALL_SETTINGS, INPUT_KEYS + settings)
         if "data" not in table:
             raise self.error(
                 keys, f"missing key 'data'; choose one of: {', '.join(MODALITIES)}"
@@ -281,10 +287,9 @@ class _Checker:
     def setting(self, keys: Keys, value, data: str):
         key = keys[-1]
         if key not in INPUT_SETTINGS.get(data, ()):
-            takes = ", ".join(INPUT_SETTINGS.get(data, ())) or "no settings"
-            raise self.error(
-                keys, f"{key} is not a setting of data {data}, which takes: {takes}"
-            )
+            takes = ", ".join(INPUT_SETTINGS.get(data, ()))
+            takes = f"which take: {takes}" if takes else "which take no settings"
+            raise self.error(keys, f"{key} is not a setting of {data} inputs, {takes}")
         if key == "image_size":
             if not (_positive_ints(value) and len(value) == 2):
                 raise self.expected(
