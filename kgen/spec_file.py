@@ -66,9 +66,7 @@ Keys = tuple[str, ...]  # a dotted key as a path of names: ("outputs", "same", "
 INPUT_KEYS = ("data", "arch", "pretrained", "kernel_sizes")
 OUTPUT_KEYS = ("task", "classes", "labels", "loss_weight", "per_step")
 SETTING_MINIMUMS = {"vocab_size": 3, "sequence_length": 1, "window": 2, "features": 1}
-ALL_SETTINGS = tuple(
-    dict.fromkeys(key for keys in INPUT_SETTINGS.values() for key in keys)
-)
+ALL_SETTINGS = tuple(dict.fromkeys(key for keys in INPUT_SETTINGS.values() for key in keys))
 # How many fixed class names each classification task takes: (at least, at most).
 CLASS_COUNTS = {"binary": (2, 2), "multiclass": (2, None), "multilabel": (1, None)}
 CLASS_COUNTS["tagging"] = CLASS_COUNTS["multiclass"]
@@ -95,9 +93,7 @@ def _read(path: Path) -> str:
         before = data[: exc.start]
         line = before.count(b"\n") + 1
         column = len(before[before.rfind(b"\n") + 1 :].decode("utf-8", "replace")) + 1
-        raise KgenError(
-            f"{path}:{line}:{column}: invalid TOML: not UTF-8 text"
-        ) from None
+        raise KgenError(f"{path}:{line}:{column}: invalid TOML: not UTF-8 text") from None
 
 
 _AT = re.compile(r"(.*) \(at (?:line (\d+), column (\d+)|end of document)\)", re.DOTALL)
@@ -154,9 +150,7 @@ class _Checker:
         if not isinstance(value, str):
             raise self.expected(keys, "a string", value)
         if value not in choices:
-            raise self.error(
-                keys, f"unknown {kind} {value!r}; choose one of: {', '.join(choices)}"
-            )
+            raise self.error(keys, f"unknown {kind} {value!r}; choose one of: {', '.join(choices)}")
         return value
 
     def identifier(self, keys: Keys, name, kind: str) -> str:
@@ -170,9 +164,7 @@ class _Checker:
                 "(ASCII letters, digits and _, not starting with a digit)",
             )
         if keyword.iskeyword(name):
-            raise self.error(
-                keys, f"{kind} name {name!r} is a Python keyword; choose another"
-            )
+            raise self.error(keys, f"{kind} name {name!r} is a Python keyword; choose another")
         return name
 
     def positive_ints(self, keys: Keys, value) -> tuple[int, ...]:
@@ -184,15 +176,11 @@ class _Checker:
         if value is None or value == {}:
             raise self.error(keys, f"at least one {kind} is required, e.g. {example}")
         if not isinstance(value, dict):
-            raise self.expected(
-                keys, f"a table of {keys[0]}, one [{keys[0]}.NAME] each", value
-            )
+            raise self.expected(keys, f"a table of {keys[0]}, one [{keys[0]}.NAME] each", value)
         for name, table in value.items():
             self.identifier(keys + (name,), name, kind)
             if not isinstance(table, dict):
-                raise self.expected(
-                    keys + (name,), f"a table, [{keys[0]}.{name}]", table
-                )
+                raise self.expected(keys + (name,), f"a table, [{keys[0]}.{name}]", table)
         return value
 
     # The document, table by table.
@@ -208,18 +196,14 @@ class _Checker:
             "input",
             '[inputs.photo] with data = "image"',
         )
-        inputs = [
-            self.input(("inputs", key), table) for key, table in raw_inputs.items()
-        ]
+        inputs = [self.input(("inputs", key), table) for key, table in raw_inputs.items()]
         raw_outputs = self.named_tables(
             ("outputs",),
             document.get("outputs"),
             "output",
             '[outputs.label] with task = "binary"',
         )
-        outputs = [
-            self.output(("outputs", key), table) for key, table in raw_outputs.items()
-        ]
+        outputs = [self.output(("outputs", key), table) for key, table in raw_outputs.items()]
         for output in outputs:
             if output.name in raw_inputs:
                 raise self.error(
@@ -229,14 +213,9 @@ class _Checker:
                 )
         trunk = self.trunk(("trunk",), document["trunk"]) if "trunk" in document else ()
         per_step = any(output.per_step for output in outputs)
-        inputs = [
-            replace(spec, arch=spec.arch or _default_arch(spec, per_step))
-            for spec in inputs
-        ]
+        inputs = [replace(spec, arch=spec.arch or _default_arch(spec, per_step)) for spec in inputs]
         self.model(inputs, outputs)
-        return ScriptSpec(
-            tuple(inputs), tuple(outputs), trunk, source=str(self.path), name=name
-        )
+        return ScriptSpec(tuple(inputs), tuple(outputs), trunk, source=str(self.path), name=name)
 
     def input(self, keys: Keys, table: dict) -> InputSpec:
         """The input, with arch None when the file leaves it to the default."""
@@ -246,9 +225,7 @@ class _Checker:
         settings = INPUT_SETTINGS.get(data, ()) if known else ALL_SETTINGS
         self.table(keys, table, INPUT_KEYS + ALL_SETTINGS, INPUT_KEYS + settings)
         if "data" not in table:
-            raise self.error(
-                keys, f"missing key 'data'; choose one of: {', '.join(MODALITIES)}"
-            )
+            raise self.error(keys, f"missing key 'data'; choose one of: {', '.join(MODALITIES)}")
         data = self.choice(keys + ("data",), table["data"], "data", tuple(MODALITIES))
         modality = MODALITIES[data]
         arch, pretrained = table.get("arch"), table.get("pretrained")
@@ -266,9 +243,7 @@ class _Checker:
                 )
         kernel_sizes = ()
         if "kernel_sizes" in table:
-            kernel_sizes = self.positive_ints(
-                keys + ("kernel_sizes",), table["kernel_sizes"]
-            )
+            kernel_sizes = self.positive_ints(keys + ("kernel_sizes",), table["kernel_sizes"])
         settings = tuple(
             (key, self.setting(keys + (key,), value, data))
             for key, value in table.items()
@@ -292,9 +267,7 @@ class _Checker:
             raise self.error(keys, f"{key} is not a setting of {data} inputs, {takes}")
         if key == "image_size":
             if not (_positive_ints(value) and len(value) == 2):
-                raise self.expected(
-                    keys, "[height, width], two positive integers", value
-                )
+                raise self.expected(keys, "[height, width], two positive integers", value)
             return tuple(value)
         if key == "color_mode":
             return self.choice(keys, value, "color_mode", tuple(COLOR_MODES))
@@ -305,9 +278,7 @@ class _Checker:
     def output(self, keys: Keys, table: dict) -> OutputSpec:
         self.table(keys, table, OUTPUT_KEYS)
         if "task" not in table:
-            raise self.error(
-                keys, f"missing key 'task'; choose one of: {', '.join(TASKS)}"
-            )
+            raise self.error(keys, f"missing key 'task'; choose one of: {', '.join(TASKS)}")
         task = self.choice(keys + ("task",), table["task"], "task", TASKS)
         classes = ()
         if "classes" in table:
@@ -321,9 +292,7 @@ class _Checker:
                     f"labels is for task multiclass only, not {task}",
                 )
         loss_weight = table.get("loss_weight", 1.0)
-        if not (
-            _is_number(loss_weight) and math.isfinite(loss_weight) and loss_weight > 0
-        ):
+        if not (_is_number(loss_weight) and math.isfinite(loss_weight) and loss_weight > 0):
             raise self.expected(keys + ("loss_weight",), "a number > 0", loss_weight)
         per_step = task == "tagging"
         if "per_step" in table:
@@ -343,15 +312,11 @@ class _Checker:
             raise self.error(
                 keys, f"classes is for tasks {', '.join(CLASS_COUNTS)} only, not {task}"
             )
-        if not (
-            isinstance(value, list) and all(isinstance(c, str) and c for c in value)
-        ):
+        if not (isinstance(value, list) and all(isinstance(c, str) and c for c in value)):
             raise self.expected(keys, "an array of non-empty strings", value)
         repeated = next((c for i, c in enumerate(value) if c in value[:i]), None)
         if repeated is not None:
-            raise self.error(
-                keys, f"class {repeated!r} appears twice; class names must differ"
-            )
+            raise self.error(keys, f"class {repeated!r} appears twice; class names must differ")
         least, most = CLASS_COUNTS[task]
         if most == least and len(value) != least:
             raise self.error(
@@ -360,9 +325,7 @@ class _Checker:
             )
         if len(value) < least:
             plural = "es" if least > 1 else ""
-            raise self.error(
-                keys, f"{task} takes at least {least} class{plural}, got {len(value)}"
-            )
+            raise self.error(keys, f"{task} takes at least {least} class{plural}, got {len(value)}")
         return tuple(value)
 
     def trunk(self, keys: Keys, value) -> tuple[tuple[int, ...], ...]:
@@ -374,11 +337,7 @@ class _Checker:
         branches = table.get("branches")
         if branches is None:
             return ()
-        if not (
-            isinstance(branches, list)
-            and branches
-            and all(map(_positive_ints, branches))
-        ):
+        if not (isinstance(branches, list) and branches and all(map(_positive_ints, branches))):
             raise self.expected(
                 keys + ("branches",),
                 "a non-empty array of non-empty arrays of positive integers, e.g. [[32], [64, 32]]",
@@ -402,9 +361,7 @@ class _Checker:
             for spec in inputs:
                 self.samples_csv_input(spec)
 
-    def task(
-        self, output: OutputSpec, inputs: list[InputSpec], outputs: list[OutputSpec]
-    ) -> None:
+    def task(self, output: OutputSpec, inputs: list[InputSpec], outputs: list[OutputSpec]) -> None:
         keys = ("outputs", output.name, "task")
         if len(inputs) == 1 and output.task not in tasks_for(inputs[0].modality.name):
             data = inputs[0].modality.name
@@ -414,9 +371,7 @@ class _Checker:
                 f"choose one of: {', '.join(tasks_for(data))}",
             )
         if output.task == "forecast" and not (len(inputs) == 1 and len(outputs) == 1):
-            raise self.error(
-                keys, "forecast needs exactly one timeseries input and one output"
-            )
+            raise self.error(keys, "forecast needs exactly one timeseries input and one output")
         if output.per_step:
             self.per_step(output, inputs)
 
@@ -465,9 +420,7 @@ def _default_arch(spec: InputSpec, per_step: bool) -> str:
 
 
 def _is_int(value) -> bool:
-    return isinstance(value, int) and not isinstance(
-        value, bool
-    )  # TOML true is no number
+    return isinstance(value, int) and not isinstance(value, bool)  # TOML true is no number
 
 
 def _is_number(value) -> bool:
@@ -475,11 +428,7 @@ def _is_number(value) -> bool:
 
 
 def _positive_ints(value) -> bool:
-    return (
-        isinstance(value, list)
-        and bool(value)
-        and all(_is_int(v) and v > 0 for v in value)
-    )
+    return isinstance(value, list) and bool(value) and all(_is_int(v) and v > 0 for v in value)
 
 
 def _printable(char: str) -> str:
@@ -532,16 +481,12 @@ def _locate(text: str) -> dict[Keys, tuple[int, int]]:
 
     def record(keys: Keys, offset: int) -> None:
         line = bisect.bisect_right(line_starts, offset)
-        for n in range(
-            1, len(keys) + 1
-        ):  # a header or dotted key also defines its parents
+        for n in range(1, len(keys) + 1):  # a header or dotted key also defines its parents
             positions.setdefault(keys[:n], (line, offset - line_starts[line - 1] + 1))
 
     table: Keys = ()  # the current [table]
     key: Keys = ()  # the last key assigned
-    nested: list[tuple[str, Keys]] = (
-        []
-    )  # open "{" and "[" in values, with the key they belong to
+    nested: list[tuple[str, Keys]] = []  # open "{" and "[" in values, with the key they belong to
     expect_key = True
     i = 0
     while i < len(text):
@@ -564,9 +509,7 @@ def _locate(text: str) -> dict[Keys, tuple[int, int]]:
                 continue
             assignment = _ASSIGNMENT.match(text, i)
             if assignment:
-                key = (nested[-1][1] if nested else table) + _split_key(
-                    assignment.group(1)
-                )
+                key = (nested[-1][1] if nested else table) + _split_key(assignment.group(1))
                 record(key, i)
                 i = assignment.end()
                 continue
@@ -605,12 +548,7 @@ def _string_end(text: str, i: int) -> int:
             j += 2
         elif text.startswith(delimiter, j):
             end = j + len(delimiter)
-            while (
-                len(delimiter) == 3
-                and end < len(text)
-                and text[end] == quote
-                and end - j < 5
-            ):
+            while len(delimiter) == 3 and end < len(text) and text[end] == quote and end - j < 5:
                 end += 1  # """a"""" ends with a quote inside the string
             return end
         else:

@@ -251,9 +251,7 @@ BAD = {
         "spec.toml:5:1: outputs.label.per_step: per_step is for task regression only (tagging always is), not binary",
     ),
     "several outputs of vectors": (
-        '[inputs.table]\ndata = "vector"\n'
-        + BINARY
-        + '[outputs.score]\ntask = "regression"\n',
+        '[inputs.table]\ndata = "vector"\n' + BINARY + '[outputs.score]\ntask = "regression"\n',
         "spec.toml:2:1: inputs.table.data: vector is not supported in a model with several inputs or outputs yet; use one of: image, text, timeseries",
     ),
     "several outputs of a series without features": (
@@ -334,9 +332,7 @@ def test_unreadable_files(tmp_path, monkeypatch):
         with pytest.raises(KgenError, match=f"^{re.escape(message)}$"):
             load_spec(Path(path))
     Path("latin1.toml").write_bytes(b'name = "caf\xe9"\n')
-    with pytest.raises(
-        KgenError, match=r"^latin1\.toml:1:12: invalid TOML: not UTF-8 text$"
-    ):
+    with pytest.raises(KgenError, match=r"^latin1\.toml:1:12: invalid TOML: not UTF-8 text$"):
         load_spec(Path("latin1.toml"))
 
 
@@ -461,14 +457,12 @@ VALID_LINES = TWO_VIEWS.splitlines()
 toml_scalars = st.one_of(
     st.integers(-(2**70), 2**70).map(str),  # beyond 64 bits too: invalid TOML
     st.floats().map(str),  # nan, inf, 1e+300: TOML spellings
-    st.sampled_from(
-        ["true", "false", "nan", "-inf", "1979-05-27", "07:32:00", "{}", "[]"]
-    ),
+    st.sampled_from(["true", "false", "nan", "-inf", "1979-05-27", "07:32:00", "{}", "[]"]),
     st.sampled_from(["[[]]", "[1, 2]", '["a"]', "[0]", "{ data = 1 }", '"""a\nb"""']),
     st.text(max_size=8).map(lambda s: '"' + s.replace("\\", "").replace('"', "") + '"'),
-    st.sampled_from(
-        list(MODALITIES) + list(generate.TASKS) + list(generate.ARCHITECTURES)
-    ).map(lambda s: f'"{s}"'),
+    st.sampled_from(list(MODALITIES) + list(generate.TASKS) + list(generate.ARCHITECTURES)).map(
+        lambda s: f'"{s}"'
+    ),
 )
 keys = st.sampled_from(
     [
@@ -488,9 +482,7 @@ edits = st.one_of(
     st.tuples(st.just("duplicate"), st.integers(0, len(VALID_LINES) - 1)),
     st.tuples(st.just("value"), st.integers(0, len(VALID_LINES) - 1), toml_scalars),
     st.tuples(st.just("insert"), st.integers(0, len(VALID_LINES)), keys, toml_scalars),
-    st.tuples(
-        st.just("text"), st.integers(0, len(VALID_LINES) - 1), st.text(max_size=20)
-    ),
+    st.tuples(st.just("text"), st.integers(0, len(VALID_LINES) - 1), st.text(max_size=20)),
 )
 
 
