@@ -68,8 +68,12 @@ OUTPUT_KEYS = ("task", "classes", "labels", "loss_weight", "per_step")
 SETTING_MINIMUMS = {"vocab_size": 3, "sequence_length": 1, "window": 2, "features": 1}
 ALL_SETTINGS = tuple(dict.fromkeys(key for keys in INPUT_SETTINGS.values() for key in keys))
 # How many fixed class names each classification task takes: (at least, at most).
-CLASS_COUNTS = {"binary": (2, 2), "multiclass": (2, None), "multilabel": (1, None)}
-CLASS_COUNTS["tagging"] = CLASS_COUNTS["multiclass"]
+CLASS_COUNTS = {
+    "binary": (2, 2),
+    "multiclass": (2, None),
+    "multilabel": (1, None),
+    "tagging": (2, None),
+}
 
 
 def load_spec(path: Path) -> ScriptSpec:
