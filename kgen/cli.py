@@ -53,6 +53,14 @@ def new(
             "(MobileNetV3Small, EfficientNetB0 or ResNet50) instead of --arch."
         ),
     ] = None,
+    spec_file: Annotated[
+        Path | None,
+        typer.Option(
+            "--spec",
+            help="A TOML file describing the model's named inputs and outputs "
+            "(see kgen/spec_file.py), instead of --task, --data, --arch, --labels and --pretrained.",
+        ),
+    ] = None,
     output: Annotated[
         Path, typer.Option("-o", "--output", help="Where to write the script.")
     ] = Path("train.py"),
@@ -70,9 +78,19 @@ def new(
         typer.echo(generate.matrix_table())
         return
     try:
-        if task is None or data is None:
+        if spec_file is not None:
+            if any(option is not None for option in (task, data, arch, labels, pretrained)):
+                raise KgenError(
+                    "--spec replaces --task, --data, --arch, --labels and --pretrained; "
+                    "give one or the other"
+                )
+            from kgen.spec_file import load_spec
+
+            spec = load_spec(spec_file)
+        elif task is None or data is None:
             raise KgenError("--task and --data are both required (see `kgen new --list`)")
-        spec = generate.ScriptSpec.build(task, data, arch, labels, pretrained)
+        else:
+            spec = generate.ScriptSpec.build(task, data, arch, labels, pretrained)
         generate.write_script(generate.render(spec), output, force=force)
     except KgenError as exc:
         fail(str(exc))

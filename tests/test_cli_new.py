@@ -2,12 +2,14 @@
 
 import subprocess
 import sys
+from pathlib import Path
 
 import pytest
 from typer.testing import CliRunner
 
 from kgen import generate
 from kgen.cli import app
+from kgen.spec_file import load_spec
 
 runner = CliRunner()
 
@@ -22,7 +24,16 @@ def test_help_lists_commands_and_options():
     assert "new" in result.output
     result = kgen("new", "--help")
     assert result.exit_code == 0
-    for option in ("--task", "--data", "--arch", "--labels", "--pretrained", "--output", "--force"):
+    for option in (
+        "--task",
+        "--data",
+        "--arch",
+        "--labels",
+        "--pretrained",
+        "--spec",
+        "--output",
+        "--force",
+    ):
         assert option in result.output
 
 
@@ -42,6 +53,34 @@ def test_writes_the_rendered_script(tmp_path):
     assert [path.name for path in tmp_path.iterdir()] == ["train.py"]  # no temp file left
 
 
+ONE_INPUT_SPEC = """\
+[inputs.words]
+data = "text"
+arch = "lstm"
+
+[outputs.topic]
+task = "multiclass"
+labels = "onehot"
+"""
+
+
+def test_writes_the_script_a_spec_file_describes(tmp_path, monkeypatch):
+    monkeypatch.chdir(tmp_path)
+    Path("topics.toml").write_text(ONE_INPUT_SPEC)
+    result = kgen("new", "--spec", "topics.toml", "-o", "train.py")
+    assert result.exit_code == 0, result.output
+    assert Path("train.py").read_text() == generate.render(load_spec(Path("topics.toml")))
+    assert sorted(path.name for path in tmp_path.iterdir()) == ["topics.toml", "train.py"]
+
+
+# Files the spec cases below can name, in the folder the command runs in.
+SPEC_FILES = {
+    "bad.toml": '[inputs.photo]\ndata = "image"\n\n[outputs.label]\ntask = "ranking"\n',
+    "broken.toml": "[inputs.photo\n",
+    "good.toml": ONE_INPUT_SPEC,
+}
+
+
 @pytest.mark.parametrize(
     "args, message",
     [
@@ -59,9 +98,23 @@ def test_writes_the_rendered_script(tmp_path):
             "--pretrained replaces --arch",
         ),
         (["--task", "binary", "--data", "vector", "-o", "/no/such/dir/t.py"], "does not exist"),
+        (
+            ["--spec", "bad.toml"],
+            "bad.toml:5:1: outputs.label.task: unknown task 'ranking'; choose one of: binary,",
+        ),
+        (["--spec", "broken.toml"], "broken.toml:1:14: invalid TOML: Expected ']' at the end"),
+        (["--spec", "missing.toml"], "cannot read missing.toml: No such file or directory"),
+        (
+            ["--spec", "good.toml", "--task", "binary"],
+            "--spec replaces --task, --data, --arch, --labels and --pretrained; give one or",
+        ),
+        (["--spec", "good.toml", "--pretrained", "ResNet50"], "--spec replaces --task"),
+        (["--spec", "good.toml", "-o", "/no/such/dir/t.py"], "does not exist"),
     ],
 )
 def test_bad_input_is_one_line_and_exit_2(args, message, tmp_path):
+    for name, text in SPEC_FILES.items():
+        (tmp_path / name).write_text(text)
     result = subprocess.run(
         [sys.executable, "-m", "kgen", "new", *args],
         cwd=tmp_path,
@@ -73,7 +126,7 @@ def test_bad_input_is_one_line_and_exit_2(args, message, tmp_path):
     assert result.stderr.count("\n") == 1, result.stderr
     assert result.stderr.startswith("kgen: error: ")
     assert message in result.stderr
-    assert list(tmp_path.iterdir()) == []
+    assert sorted(path.name for path in tmp_path.iterdir()) == sorted(SPEC_FILES)  # no script
 
 
 def test_never_overwrites_without_force(tmp_path):
