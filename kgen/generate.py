@@ -277,6 +277,7 @@ def _environment():
         lstrip_blocks=True,
     )
     environment.tests["startswith"] = str.startswith
+    environment.filters["tuple_code"] = lambda items: repr(tuple(items))
     return environment
 
 
@@ -284,7 +285,9 @@ def render(spec: ScriptSpec) -> str:
     """The black-formatted source of the training script for `spec`."""
     import black
 
-    template = _environment().get_template(f"data/{spec.modality.template}.py.j2")
+    # One input and one output keep the modality's own data layout; more use samples.csv.
+    part = spec.modality.template if spec.single else "samples"
+    template = _environment().get_template(f"data/{part}.py.j2")
     source = template.render(
         spec=spec,
         task=spec.task,
@@ -305,7 +308,9 @@ def render(spec: ScriptSpec) -> str:
         target_column={"multilabel": "labels", "tagging": "tags"}.get(spec.task, "target"),
         # Class folders label binary and multiclass samples; everything else names its targets
         # in a CSV column (the data table itself, or labels.csv beside the sample files).
-        csv_targets=not (spec.modality.files and spec.task in ("binary", "multiclass")),
+        csv_targets=spec.single and not (spec.modality.files and spec.task in ("binary", "multiclass")),
+        color_channels=COLOR_MODES,
+        image_suffixes=IMAGE_SUFFIXES,
         suffixes=spec.modality.suffixes,
         version=__version__,
     )

@@ -69,8 +69,9 @@ TASKS = ("binary", "multiclass", "multilabel", "regression", "forecast", "taggin
 LABEL_ENCODINGS = ("int", "onehot")  # only multiclass lets the user choose
 
 
-def head_for(task: str, labels: str = "int") -> Head:
-    """The head `kgen new` generates for a task (and, for multiclass, a label encoding)."""
+def head_for(task: str, labels: str = "int", per_step: bool = False) -> Head:
+    """The head `kgen new` generates for a task (and, for multiclass, a label encoding; for
+    regression, whether it predicts a value per time step)."""
     accuracy = Metric("accuracy", '"accuracy"')
     auc = Metric("auc", 'keras.metrics.AUC(name="auc")')
     mae = Metric("mae", 'keras.metrics.MeanAbsoluteError(name="mae")')
@@ -89,6 +90,8 @@ def head_for(task: str, labels: str = "int") -> Head:
             Metric("recall", 'keras.metrics.Recall(name="recall")'),
         )
         return Head(task, find_loss("binary_crossentropy"), metrics, "khot")
+    if task == "regression" and per_step:  # R2Score takes one value per sample, not per step
+        return Head(task, find_loss("mean_squared_error"), (mae,), "values")
     if task == "regression":
         metrics = (
             mae,

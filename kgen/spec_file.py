@@ -308,7 +308,7 @@ class _Checker:
                     keys + ("per_step",),
                     f"per_step is for task regression only (tagging always is), not {task}",
                 )
-        head = head_for(task, labels or "int")
+        head = head_for(task, labels or "int", per_step)
         return OutputSpec(keys[-1], task, head, classes, float(loss_weight), per_step)
 
     def classes(self, keys: Keys, value, task: str) -> tuple[str, ...]:
@@ -364,6 +364,12 @@ class _Checker:
         if len(inputs) > 1 or len(outputs) > 1:
             for spec in inputs:
                 self.samples_csv_input(spec)
+            texts = [spec for spec in inputs if spec.modality.name == "text"]
+            if len(texts) > 1:  # the script has one vocabulary and one set of text settings
+                raise self.error(
+                    ("inputs", texts[1].name, "data"),
+                    "a model with several inputs or outputs reads one text input at most",
+                )
 
     def task(self, output: OutputSpec, inputs: list[InputSpec], outputs: list[OutputSpec]) -> None:
         keys = ("outputs", output.name, "task")
@@ -407,6 +413,11 @@ class _Checker:
                 ("inputs", spec.name, "data"),
                 f"{data} is not supported in a model with several inputs or outputs yet; "
                 f"use one of: {', '.join(SAMPLES_CSV_MODALITIES)}",
+            )
+        if spec.pretrained:
+            raise self.error(
+                ("inputs", spec.name, "pretrained"),
+                "pretrained bases are not supported in a model with several inputs or outputs yet",
             )
         if data == "timeseries" and spec.setting("features") is None:
             raise self.error(

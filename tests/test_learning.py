@@ -35,8 +35,8 @@ def test_digits_image_folders_multiclass_accuracy(tmp_path, run_script):
     script = generate_script(tmp_path, "multiclass", "image")
     # Edit the settings as a user would: 8x8 digits need no 128x128 canvas, nor colour.
     source = script.read_text()
-    source = source.replace("IMAGE_SIZE = (128, 128)", "IMAGE_SIZE = (32, 32)")
-    source = source.replace('COLOR_MODE = "rgb"', 'COLOR_MODE = "grayscale"')
+    source = source.replace("IMAGE_SHAPE = (128, 128, 3)", "IMAGE_SHAPE = (32, 32, 1)")
+    assert "IMAGE_SHAPE = (32, 32, 1)" in source
     script.write_text(source)
     run_script(script, "--data", "digits", "--epochs", 40, "--output-dir", "out")
     metrics = json.loads((tmp_path / "out" / "metrics.json").read_text())
