@@ -161,16 +161,16 @@ def encode_labels(targets, columns):
         raise SystemExit(f"error: tagging takes one tag column, not {columns}")
     tag_lists = [value.split()[:SEQUENCE_LENGTH] for value in targets[:, 0]]
     label_names = list(CLASSES)
-    unknown = sorted(set(tag for tags in tag_lists for tag in tags) - set(label_names))
+    unknown = sorted({tag for tags in tag_lists for tag in tags} - set(label_names))
     if unknown:
         raise SystemExit(
-            f"error: unknown label(s) {unknown[:10]}; expected one of {label_names}"
+            f"error: unknown label(s) {', '.join(unknown[:10])}; expected one of: {', '.join(label_names)}"
         )
     if len(label_names) < 2:
         raise SystemExit(f"error: tagging needs at least 2 tags, found {label_names}")
     y = np.zeros((len(tag_lists), SEQUENCE_LENGTH), dtype="int64")
     for row, tags in enumerate(tag_lists):
-        y[row, : len(tags)] = np.searchsorted(label_names, tags)
+        y[row, : len(tags)] = [label_names.index(tag) for tag in tags]
     return y, label_names
 
 

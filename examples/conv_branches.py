@@ -112,13 +112,13 @@ def encode_labels(targets, columns):
     unknown = sorted(set(targets[:, 0]) - set(label_names))
     if unknown:
         raise SystemExit(
-            f"error: unknown label(s) {unknown[:10]}; expected one of {label_names}"
+            f"error: unknown label(s) {', '.join(unknown[:10])}; expected one of: {', '.join(label_names)}"
         )
     if len(label_names) < 2:
         raise SystemExit(
             f"error: multiclass classification needs at least 2 classes, found {label_names}"
         )
-    y = np.searchsorted(label_names, targets[:, 0])
+    y = np.array([label_names.index(label) for label in targets[:, 0]])
     return y, label_names
 
 

@@ -170,7 +170,7 @@ def make_windows(x, y):
 
 
 # ## 3. Build the model
-def build_model(x_train, y_train):
+def build_model(x_train, y_train, label_names):
     """A stacked GRU with a regression head; input statistics come from the training split."""
     inputs = keras.Input(shape=x_train.shape[1:])
     normalizer = layers.Normalization()  # per-feature mean and variance
@@ -334,7 +334,7 @@ def main():
     # The training log appends (fine-tuning continues it), so start it afresh.
     (args.output_dir / "training_log.csv").unlink(missing_ok=True)
     with distribution_scope(args.distribute):
-        model = build_model(x_train, y_train)
+        model = build_model(x_train, y_train, label_names)
         compile_model(model, LEARNING_RATE)
         model.summary()
         history = model.fit(

@@ -157,7 +157,7 @@ def encode_labels_kind(targets, columns):
     unknown = sorted(set(targets[:, 0]) - set(label_names))
     if unknown:
         raise SystemExit(
-            f"error: unknown label(s) {unknown[:10]}; expected one of {label_names}"
+            f"error: unknown label(s) {', '.join(unknown[:10])}; expected one of: {', '.join(label_names)}"
         )
     if len(label_names) < 2:
         raise SystemExit(

@@ -7,8 +7,10 @@ from pathlib import Path
 import pytest
 
 from kgen import generate
+from kgen.spec_file import load_spec
 
-EXAMPLES = sorted((Path(__file__).parent.parent / "examples").glob("*.py"))
+ROOT = Path(__file__).parent.parent
+EXAMPLES = sorted((ROOT / "examples").glob("*.py"))
 
 
 def spec_of(source):
@@ -17,6 +19,8 @@ def spec_of(source):
         1
     )
     options = dict(re.findall(r"--(\w+) (\S+)", command))
+    if "spec" in options:  # recorded relative to the repository root, where it was run
+        return load_spec(Path(options["spec"]))
     return generate.ScriptSpec.build(**options)
 
 
@@ -24,7 +28,13 @@ def test_examples_include_multilabel_images():
     assert "multilabel_image.py" in [path.name for path in EXAMPLES]
 
 
+def test_every_spec_example_has_its_script():
+    specs = {path.stem for path in (ROOT / "examples").glob("*.toml")}
+    assert len(specs) >= 5 and specs <= {path.stem for path in EXAMPLES}
+
+
 @pytest.mark.parametrize("path", EXAMPLES, ids=lambda path: path.name)
-def test_example_is_up_to_date(path):
+def test_example_is_up_to_date(path, monkeypatch):
+    monkeypatch.chdir(ROOT)  # where the recorded command ran
     source = path.read_text()
     assert source == generate.render(spec_of(source)), f"regenerate {path.name}"

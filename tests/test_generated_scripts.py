@@ -15,14 +15,17 @@ SYNTHETIC_OUTPUTS = {
     "multilabel": {"vector": 2, "timeseries": 2, "*": 3},
     "regression": {"*": 1},
     "forecast": {"*": 1},
+    "tagging": {"text": 2, "timeseries": 3},
 }
-FORECAST_HORIZON = 12  # the HORIZON a forecast script sets
+# The steps of a forecast (HORIZON) and of a tagged sequence (SEQUENCE_LENGTH, WINDOW).
+STEPS = {("forecast", "timeseries"): 12, ("tagging", "text"): 200, ("tagging", "timeseries"): 24}
 
 
 def expected_output_shape(spec):
     counts = SYNTHETIC_OUTPUTS[spec.task]
     outputs = counts.get(spec.modality.name, counts["*"])
-    return (FORECAST_HORIZON, outputs) if spec.task == "forecast" else (outputs,)
+    steps = STEPS.get((spec.task, spec.modality.name))
+    return (outputs,) if steps is None else (steps, outputs)
 
 
 def sample_inputs(model, count=4):

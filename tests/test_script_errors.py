@@ -50,3 +50,72 @@ def test_unreadable_sample_file(tmp_path, data, suffix):
         (tmp_path / "samples" / name / f"broken{suffix}").write_bytes(b"not really")
     result = run_generated(tmp_path, "binary", data, "--data", "samples")
     assert_one_line_error(result, f"error: cannot read samples/a/broken{suffix}: ")
+
+
+def run_spec_script(tmp_path, spec_text, *args):
+    from kgen.spec_file import load_spec
+
+    (tmp_path / "model.toml").write_text(spec_text)
+    script = tmp_path / "train.py"
+    script.write_text(generate.render(load_spec(tmp_path / "model.toml")))
+    return subprocess.run(
+        [sys.executable, "train.py", *args], cwd=tmp_path, check=False, capture_output=True, text=True
+    )
+
+
+TWO_OUTPUTS = """
+[inputs.signal]
+data = "timeseries"
+window = 4
+features = 2
+[outputs.kind]
+task = "multiclass"
+classes = ["slow", "fast"]
+[outputs.level]
+task = "regression"
+per_step = true
+"""
+SERIES = "a,b\n" + "1,2\n" * 4
+
+
+@pytest.mark.parametrize(
+    "rows, files, message",
+    [
+        (None, {}, "error: data/samples.csv not found"),
+        ("signal,kind\n", {}, "error: data/samples.csv has no rows"),
+        ("signal,kind\ns.csv,slow\n", {"s.csv": SERIES}, "has no 'level' column"),
+        ("signal,kind,level\nno.csv,slow,1 2 3 4\n", {}, "error: cannot read data/no.csv"),
+        (
+            "signal,kind,level\ns.csv,slow,1 2 3 4\n",
+            {"s.csv": "a,b\n1,2\n"},
+            "1 rows of 2 numbers; expected (4, 2)",
+        ),
+        (
+            "signal,kind,level\ns.csv,medium,1 2 3 4\n",
+            {"s.csv": SERIES},
+            "error: unknown label(s) medium; expected one of: slow, fast",
+        ),
+        (
+            "signal,kind,level\ns.csv,slow,1 2 3\n",
+            {"s.csv": SERIES},
+            "error: level row 1: 3 values, one per time step needs 4",
+        ),
+    ],
+)
+def test_bad_samples_csv(tmp_path, rows, files, message):
+    data = tmp_path / "data"
+    data.mkdir()
+    if rows is not None:
+        (data / "samples.csv").write_text(rows)
+    for name, text in files.items():
+        (data / name).write_text(text)
+    result = run_spec_script(tmp_path, TWO_OUTPUTS, "--data", "data")
+    assert_one_line_error(result, message)
+
+
+def test_tags_must_match_the_words(tmp_path):
+    (tmp_path / "data").mkdir()
+    (tmp_path / "data" / "one.txt").write_text("three words here")
+    (tmp_path / "data" / "labels.csv").write_text("filename,tags\none.txt,O O\n")
+    result = run_generated(tmp_path, "tagging", "text", "--data", "data")
+    assert_one_line_error(result, "error: labels row 1: 2 tags for 3 words")

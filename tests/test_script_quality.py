@@ -2,14 +2,18 @@
 
 import subprocess
 import sys
+from pathlib import Path
 
 import black
 
 from kgen import generate
+from kgen.spec_file import load_spec
+
+SPEC_EXAMPLES = sorted((Path(__file__).parent.parent / "examples").glob("*.toml"))
 
 
 def test_generated_scripts_pass_ruff_and_black(tmp_path):
-    for spec in generate.supported():
+    for spec in generate.supported() + [load_spec(path) for path in SPEC_EXAMPLES]:
         source = generate.render(spec)
         assert black.format_str(source, mode=black.Mode()) == source, spec.slug
         (tmp_path / f"{spec.slug}.py").write_text(source)

@@ -177,7 +177,7 @@ def make_windows(x, y):
 
 
 # ## 3. Build the model
-def build_model(x_train, num_outputs):
+def build_model(x_train, y_train, label_names):
     """A stacked LSTM with a binary head; input statistics come from the training split."""
     inputs = keras.Input(shape=x_train.shape[1:])
     normalizer = layers.Normalization()  # per-feature mean and variance
@@ -188,7 +188,7 @@ def build_model(x_train, num_outputs):
     x = layers.LSTM(32)(x)
     x = layers.Dropout(0.3)(x)
     # float32 output even under --mixed-precision: 16-bit probabilities lose too much.
-    outputs = layers.Dense(num_outputs, activation="sigmoid", dtype="float32")(x)
+    outputs = layers.Dense(1, activation="sigmoid", dtype="float32")(x)
     return keras.Model(inputs, outputs, name="binary_timeseries_lstm")
 
 
@@ -333,7 +333,7 @@ def main():
     # The training log appends (fine-tuning continues it), so start it afresh.
     (args.output_dir / "training_log.csv").unlink(missing_ok=True)
     with distribution_scope(args.distribute):
-        model = build_model(x_train, num_outputs=1)
+        model = build_model(x_train, y_train, label_names)
         compile_model(model, LEARNING_RATE)
         model.summary()
         history = model.fit(

@@ -33,11 +33,9 @@ LEARNING_RATE = 1e-3
 PATIENCE = 8  # epochs without validation improvement before training stops
 VALIDATION_FRACTION = 0.15
 TEST_FRACTION = 0.15
-IMAGE_SIZE = (
-    224,
-    224,
-)  # (height, width): every image is resized to this, as in ImageNet
-COLOR_MODE = "rgb"  # the pretrained base expects three colour channels
+# Every image is resized to this, as in ImageNet: height, width, channels (the pretrained base
+# expects three colour channels).
+IMAGE_SHAPE = (224, 224, 3)
 FINE_TUNE_EPOCHS = 10  # after the head has trained: 0 keeps the base frozen throughout
 FINE_TUNE_LAYERS = 20  # how many of the base's top layers fine-tuning unfreezes
 FINE_TUNE_LEARNING_RATE = (
@@ -50,16 +48,16 @@ FILE_SUFFIXES = (".png", ".jpg", ".jpeg", ".bmp", ".gif")
 
 
 def read_sample(path):
-    image = keras.utils.load_img(path, color_mode=COLOR_MODE, target_size=IMAGE_SIZE)
+    color_mode = {1: "grayscale", 3: "rgb", 4: "rgba"}[IMAGE_SHAPE[-1]]
+    image = keras.utils.load_img(
+        path, color_mode=color_mode, target_size=IMAGE_SHAPE[:2]
+    )
     return keras.utils.img_to_array(image, dtype="uint8")
 
 
 def synthetic_sample(rng, signal):
     """Noise whose brightness grows with `signal` (0 to 1)."""
-    channels = {"grayscale": 1, "rgb": 3, "rgba": 4}[COLOR_MODE]
-    return (rng.uniform(0, 155, IMAGE_SIZE + (channels,)) + 100 * signal).astype(
-        "uint8"
-    )
+    return (rng.uniform(0, 155, IMAGE_SHAPE) + 100 * signal).astype("uint8")
 
 
 def write_sample(path, sample):
@@ -120,7 +118,7 @@ def encode_labels(targets, columns):
         raise SystemExit(
             f"error: multiclass classification needs at least 2 classes, found {label_names}"
         )
-    y = np.searchsorted(label_names, targets[:, 0])
+    y = np.array([label_names.index(label) for label in targets[:, 0]])
     return y, label_names
 
 
@@ -143,14 +141,14 @@ def split_dataset(x, y, rng):
 
 
 # ## 3. Build the model
-def build_model(x_train, num_outputs, weights):
+def build_model(x_train, y_train, label_names, weights):
     """A MobileNetV3Small base pretrained on ImageNet with a multiclass head; input statistics come from the training split."""
-    inputs = keras.Input(shape=x_train.shape[1:])
+    inputs = keras.Input(shape=IMAGE_SHAPE)
     # Scale the pixels the way the base saw them in pretraining.
     x = keras.applications.mobilenet_v3.preprocess_input(inputs)
     # ImageNet features from a keras.applications base, frozen: at first only the new head learns.
     base = keras.applications.MobileNetV3Small(
-        include_top=False, weights=weights, input_shape=x_train.shape[1:], name="base"
+        include_top=False, weights=weights, input_shape=IMAGE_SHAPE, name="base"
     )
     base.trainable = False
     # training=False keeps the base's BatchNormalization in inference mode, also when fine-tuning.
@@ -158,7 +156,7 @@ def build_model(x_train, num_outputs, weights):
     x = layers.GlobalAveragePooling2D()(x)
     x = layers.Dropout(0.3)(x)
     # float32 output even under --mixed-precision: 16-bit probabilities lose too much.
-    outputs = layers.Dense(num_outputs, activation="softmax", dtype="float32")(x)
+    outputs = layers.Dense(len(label_names), activation="softmax", dtype="float32")(x)
     return keras.Model(inputs, outputs, name="multiclass_image_pretrained")
 
 
@@ -312,7 +310,7 @@ def main():
     # The training log appends (fine-tuning continues it), so start it afresh.
     (args.output_dir / "training_log.csv").unlink(missing_ok=True)
     with distribution_scope(args.distribute):
-        model = build_model(x_train, num_outputs=len(label_names), weights=weights)
+        model = build_model(x_train, y_train, label_names, weights=weights)
         compile_model(model, LEARNING_RATE)
         model.summary()
         history = model.fit(

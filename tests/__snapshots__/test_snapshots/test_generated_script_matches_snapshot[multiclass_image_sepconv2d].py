@@ -33,8 +33,8 @@ LEARNING_RATE = 1e-3
 PATIENCE = 8  # epochs without validation improvement before training stops
 VALIDATION_FRACTION = 0.15
 TEST_FRACTION = 0.15
-IMAGE_SIZE = (128, 128)  # (height, width): every image is resized to this
-COLOR_MODE = "rgb"  # or "grayscale" or "rgba"
+# Every image is resized and converted to this: height, width, channels (1 grey, 3 RGB, 4 RGBA).
+IMAGE_SHAPE = (128, 128, 3)
 
 
 # ## 1. Load the data
@@ -42,16 +42,16 @@ FILE_SUFFIXES = (".png", ".jpg", ".jpeg", ".bmp", ".gif")
 
 
 def read_sample(path):
-    image = keras.utils.load_img(path, color_mode=COLOR_MODE, target_size=IMAGE_SIZE)
+    color_mode = {1: "grayscale", 3: "rgb", 4: "rgba"}[IMAGE_SHAPE[-1]]
+    image = keras.utils.load_img(
+        path, color_mode=color_mode, target_size=IMAGE_SHAPE[:2]
+    )
     return keras.utils.img_to_array(image, dtype="uint8")
 
 
 def synthetic_sample(rng, signal):
     """Noise whose brightness grows with `signal` (0 to 1)."""
-    channels = {"grayscale": 1, "rgb": 3, "rgba": 4}[COLOR_MODE]
-    return (rng.uniform(0, 155, IMAGE_SIZE + (channels,)) + 100 * signal).astype(
-        "uint8"
-    )
+    return (rng.uniform(0, 155, IMAGE_SHAPE) + 100 * signal).astype("uint8")
 
 
 def write_sample(path, sample):
@@ -112,7 +112,7 @@ def encode_labels(targets, columns):
         raise SystemExit(
             f"error: multiclass classification needs at least 2 classes, found {label_names}"
         )
-    y = np.searchsorted(label_names, targets[:, 0])
+    y = np.array([label_names.index(label) for label in targets[:, 0]])
     return y, label_names
 
 
@@ -135,9 +135,9 @@ def split_dataset(x, y, rng):
 
 
 # ## 3. Build the model
-def build_model(x_train, num_outputs):
+def build_model(x_train, y_train, label_names):
     """A SeparableConv2D convnet with a multiclass head; input statistics come from the training split."""
-    inputs = keras.Input(shape=x_train.shape[1:])
+    inputs = keras.Input(shape=IMAGE_SHAPE)
     x = layers.Rescaling(1.0 / 255)(inputs)  # pixels from [0, 255] to [0, 1]
     # A plain convolution first: over 1-3 colour channels a separable one saves nothing.
     x = layers.Conv2D(32, 3, strides=2, padding="same", activation="relu")(x)
@@ -158,7 +158,7 @@ def build_model(x_train, num_outputs):
     x = layers.GlobalAveragePooling2D()(x)
     x = layers.Dropout(0.3)(x)
     # float32 output even under --mixed-precision: 16-bit probabilities lose too much.
-    outputs = layers.Dense(num_outputs, activation="softmax", dtype="float32")(x)
+    outputs = layers.Dense(len(label_names), activation="softmax", dtype="float32")(x)
     return keras.Model(inputs, outputs, name="multiclass_image_sepconv2d")
 
 
@@ -294,7 +294,7 @@ def main():
     # The training log appends (fine-tuning continues it), so start it afresh.
     (args.output_dir / "training_log.csv").unlink(missing_ok=True)
     with distribution_scope(args.distribute):
-        model = build_model(x_train, num_outputs=len(label_names))
+        model = build_model(x_train, y_train, label_names)
         compile_model(model, LEARNING_RATE)
         model.summary()
         history = model.fit(

@@ -128,7 +128,7 @@ def encode_labels(targets, columns):
         raise SystemExit(
             f"error: multiclass classification needs at least 2 classes, found {label_names}"
         )
-    y = np.searchsorted(label_names, targets[:, 0])
+    y = np.array([label_names.index(label) for label in targets[:, 0]])
     return y, label_names
 
 
@@ -173,9 +173,9 @@ def vectorize(texts, vocabulary):
 
 
 # ## 3. Build the model
-def build_model(x_train, num_outputs):
+def build_model(x_train, y_train, label_names):
     """A bidirectional LSTM with a multiclass head; input statistics come from the training split."""
-    inputs = keras.Input(shape=x_train.shape[1:], dtype="int64")
+    inputs = keras.Input(shape=(SEQUENCE_LENGTH,), dtype="int64")
     # mask_zero: the recurrent layers skip the padding at the end of short texts.
     x = layers.Embedding(VOCAB_SIZE, EMBEDDING_DIM, mask_zero=True)(inputs)
     # Read the sequence in both directions; every recurrent layer but the last returns its whole
@@ -184,7 +184,7 @@ def build_model(x_train, num_outputs):
     x = layers.Bidirectional(layers.LSTM(32))(x)
     x = layers.Dropout(0.3)(x)
     # float32 output even under --mixed-precision: 16-bit probabilities lose too much.
-    outputs = layers.Dense(num_outputs, activation="softmax", dtype="float32")(x)
+    outputs = layers.Dense(len(label_names), activation="softmax", dtype="float32")(x)
     return keras.Model(inputs, outputs, name="multiclass_text_bilstm")
 
 
@@ -327,7 +327,7 @@ def main():
     # The training log appends (fine-tuning continues it), so start it afresh.
     (args.output_dir / "training_log.csv").unlink(missing_ok=True)
     with distribution_scope(args.distribute):
-        model = build_model(x_train, num_outputs=len(label_names))
+        model = build_model(x_train, y_train, label_names)
         compile_model(model, LEARNING_RATE)
         model.summary()
         history = model.fit(

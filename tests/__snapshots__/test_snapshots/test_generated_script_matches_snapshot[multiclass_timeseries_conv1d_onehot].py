@@ -141,7 +141,7 @@ def encode_labels(targets, columns):
         raise SystemExit(
             f"error: multiclass classification needs at least 2 classes, found {label_names}"
         )
-    y = np.searchsorted(label_names, targets[:, 0])
+    y = np.array([label_names.index(label) for label in targets[:, 0]])
     return keras.utils.to_categorical(y, len(label_names)), label_names
 
 
@@ -176,7 +176,7 @@ def make_windows(x, y):
 
 
 # ## 3. Build the model
-def build_model(x_train, num_outputs):
+def build_model(x_train, y_train, label_names):
     """A 1-D convnet with a multiclass head; input statistics come from the training split."""
     inputs = keras.Input(shape=x_train.shape[1:])
     normalizer = layers.Normalization()  # per-feature mean and variance
@@ -191,7 +191,7 @@ def build_model(x_train, num_outputs):
     x = layers.GlobalAveragePooling1D()(x)
     x = layers.Dropout(0.3)(x)
     # float32 output even under --mixed-precision: 16-bit probabilities lose too much.
-    outputs = layers.Dense(num_outputs, activation="softmax", dtype="float32")(x)
+    outputs = layers.Dense(len(label_names), activation="softmax", dtype="float32")(x)
     return keras.Model(inputs, outputs, name="multiclass_timeseries_conv1d")
 
 
@@ -336,7 +336,7 @@ def main():
     # The training log appends (fine-tuning continues it), so start it afresh.
     (args.output_dir / "training_log.csv").unlink(missing_ok=True)
     with distribution_scope(args.distribute):
-        model = build_model(x_train, num_outputs=len(label_names))
+        model = build_model(x_train, y_train, label_names)
         compile_model(model, LEARNING_RATE)
         model.summary()
         history = model.fit(

@@ -149,7 +149,7 @@ def encode_labels(targets, columns):
         raise SystemExit("error: no tags found in the label column")
     y = np.zeros((len(tag_lists), len(label_names)), dtype="float32")
     for row, tags in enumerate(tag_lists):
-        y[row, np.searchsorted(label_names, tags)] = 1.0
+        y[row, [label_names.index(tag) for tag in tags]] = 1.0
     return y, label_names
 
 
@@ -184,7 +184,7 @@ def make_windows(x, y):
 
 
 # ## 3. Build the model
-def build_model(x_train, num_outputs):
+def build_model(x_train, y_train, label_names):
     """A stacked LSTM with a multilabel head; input statistics come from the training split."""
     inputs = keras.Input(shape=x_train.shape[1:])
     normalizer = layers.Normalization()  # per-feature mean and variance
@@ -195,7 +195,7 @@ def build_model(x_train, num_outputs):
     x = layers.LSTM(32)(x)
     x = layers.Dropout(0.3)(x)
     # float32 output even under --mixed-precision: 16-bit probabilities lose too much.
-    outputs = layers.Dense(num_outputs, activation="sigmoid", dtype="float32")(x)
+    outputs = layers.Dense(len(label_names), activation="sigmoid", dtype="float32")(x)
     return keras.Model(inputs, outputs, name="multilabel_timeseries_lstm")
 
 
@@ -345,7 +345,7 @@ def main():
     # The training log appends (fine-tuning continues it), so start it afresh.
     (args.output_dir / "training_log.csv").unlink(missing_ok=True)
     with distribution_scope(args.distribute):
-        model = build_model(x_train, num_outputs=len(label_names))
+        model = build_model(x_train, y_train, label_names)
         compile_model(model, LEARNING_RATE)
         model.summary()
         history = model.fit(

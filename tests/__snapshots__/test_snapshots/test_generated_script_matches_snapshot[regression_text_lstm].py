@@ -188,9 +188,9 @@ def vectorize(texts, vocabulary):
 
 
 # ## 3. Build the model
-def build_model(x_train, y_train):
+def build_model(x_train, y_train, label_names):
     """A stacked LSTM with a regression head; input statistics come from the training split."""
-    inputs = keras.Input(shape=x_train.shape[1:], dtype="int64")
+    inputs = keras.Input(shape=(SEQUENCE_LENGTH,), dtype="int64")
     # mask_zero: the recurrent layers skip the padding at the end of short texts.
     x = layers.Embedding(VOCAB_SIZE, EMBEDDING_DIM, mask_zero=True)(inputs)
     # Every recurrent layer but the last returns its whole sequence, to feed the next one.
@@ -357,7 +357,7 @@ def main():
     # The training log appends (fine-tuning continues it), so start it afresh.
     (args.output_dir / "training_log.csv").unlink(missing_ok=True)
     with distribution_scope(args.distribute):
-        model = build_model(x_train, y_train)
+        model = build_model(x_train, y_train, label_names)
         compile_model(model, LEARNING_RATE)
         model.summary()
         history = model.fit(

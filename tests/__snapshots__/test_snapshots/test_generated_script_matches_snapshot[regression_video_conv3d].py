@@ -151,7 +151,7 @@ def split_dataset(x, y, rng):
 
 
 # ## 3. Build the model
-def build_model(x_train, y_train):
+def build_model(x_train, y_train, label_names):
     """A 3-D convnet with a regression head; input statistics come from the training split."""
     inputs = keras.Input(shape=x_train.shape[1:])
     normalizer = layers.Normalization()  # per-feature mean and variance
@@ -318,7 +318,7 @@ def main():
     # The training log appends (fine-tuning continues it), so start it afresh.
     (args.output_dir / "training_log.csv").unlink(missing_ok=True)
     with distribution_scope(args.distribute):
-        model = build_model(x_train, y_train)
+        model = build_model(x_train, y_train, label_names)
         compile_model(model, LEARNING_RATE)
         model.summary()
         history = model.fit(
