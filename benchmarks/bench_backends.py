@@ -15,7 +15,9 @@ import time
 from pathlib import Path
 
 from kgen import generate
+from kgen.spec_file import load_spec
 
+EXAMPLES = Path(__file__).parent.parent / "examples"
 SCRIPTS = [
     ("binary", "vector", None),
     ("multiclass", "image", None),
@@ -25,6 +27,7 @@ SCRIPTS = [
     ("regression", "video", None),
     ("binary", "volume", None),
 ]
+SPECS = ["two_image_inputs", "sequence_two_outputs", "bidirectional_tagging"]
 
 
 def main():
@@ -34,13 +37,16 @@ def main():
     pythons = dict(item.split("=", 1) for item in args.python)
     print("| script (`kgen new …`) | " + " | ".join(pythons) + " |")
     print("|---|" + "---|" * len(pythons))
-    for task, data, arch in SCRIPTS:
-        spec = generate.ScriptSpec.build(task, data, arch)
+    specs = [generate.ScriptSpec.build(*script) for script in SCRIPTS]
+    os.chdir(EXAMPLES.parent)  # spec examples are named relative to the repository root
+    specs += [load_spec(Path("examples") / f"{name}.toml") for name in SPECS]
+    for spec in specs:
         cells = []
         for backend, python in pythons.items():
             with tempfile.TemporaryDirectory() as tmp:
                 (Path(tmp) / "train.py").write_text(generate.render(spec))
-                samples = "300" if data == "timeseries" else "60"
+                series = spec.single and spec.modality.name == "timeseries"
+                samples = "300" if series else "60"
                 start = time.perf_counter()
                 result = subprocess.run(
                     [python, "train.py", "--synthetic", samples, "--epochs", "1"],

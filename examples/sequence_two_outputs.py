@@ -238,9 +238,8 @@ def build_model(x_train, y_train, label_names):
     x = layers.GRU(32, return_sequences=True)(x)
     x = layers.Dropout(0.3)(x)
     sequence = x  # one feature vector per time step, for the per-step outputs
-    x = layers.GlobalAveragePooling1D()(
-        sequence
-    )  # the whole sequence, for the other outputs
+    # The other outputs read the whole sequence: its average over the time steps.
+    x = layers.GlobalAveragePooling1D()(sequence)
     # float32 output even under --mixed-precision: 16-bit probabilities lose too much.
     kind_output = layers.Dense(3, activation="softmax", dtype="float32", name="kind")(x)
     # Predict standardised values, then map them back to target units, so the saved model
@@ -291,10 +290,7 @@ def compile_model(model, learning_rate):
             "kind": "sparse_categorical_crossentropy",
             "running_sum": "mean_squared_error",
         },
-        loss_weights={
-            "kind": 1.0,
-            "running_sum": 0.5,
-        },
+        loss_weights={"kind": 1.0, "running_sum": 0.5},
         metrics={
             "kind": ["accuracy"],
             "running_sum": [keras.metrics.MeanAbsoluteError(name="mae")],

@@ -283,15 +283,9 @@ def compile_model(model, learning_rate):
     model.compile(
         optimizer=keras.optimizers.Adam(learning_rate=learning_rate),
         # One loss per output, keyed by its name; training minimises their weighted sum.
-        loss={
-            "same": "binary_crossentropy",
-        },
-        loss_weights={
-            "same": 1.0,
-        },
-        metrics={
-            "same": ["accuracy", keras.metrics.AUC(name="auc")],
-        },
+        loss={"same": "binary_crossentropy"},
+        loss_weights={"same": 1.0},
+        metrics={"same": ["accuracy", keras.metrics.AUC(name="auc")]},
     )
 
 

@@ -33,7 +33,8 @@ def main() -> None:
 @app.command()
 def new(
     task: Annotated[
-        str | None, typer.Option(help="binary, multiclass, multilabel or regression.")
+        str | None,
+        typer.Option(help="binary, multiclass, multilabel, regression, forecast or tagging."),
     ] = None,
     data: Annotated[
         str | None,

@@ -257,10 +257,9 @@ class ScriptSpec:
     def title(self) -> str:
         if self.single:
             return f"{TASK_TITLES[self.task]} of {DATA_TITLES[self.modality.name]} with a {self.arch_title}"
-        names = lambda specs: ", ".join(spec.name for spec in specs)  # noqa: E731
-        return (
-            f"A functional model with inputs {names(self.inputs)} and outputs {names(self.outputs)}"
-        )
+        inputs = ", ".join(spec.name for spec in self.inputs)
+        outputs = ", ".join(spec.name for spec in self.outputs)
+        return f"A functional model with inputs {inputs} and outputs {outputs}"
 
 
 def _environment():
@@ -370,4 +369,6 @@ def matrix_table() -> str:
     lines.append("")
     lines.append("--labels int|onehot chooses the multiclass label encoding (default int).")
     lines.append(f"--pretrained {'|'.join(PRETRAINED)} (images): transfer learning.")
+    lines.append(f"--task tagging needs a recurrent --arch ({', '.join(RECURRENT)}).")
+    lines.append("--spec model.toml describes a model with several inputs and outputs.")
     return "\n".join(lines)

@@ -39,10 +39,9 @@ import json
 import keyword
 import math
 import re
+import tomllib
 from dataclasses import replace
 from pathlib import Path
-
-import tomllib
 
 from kgen.errors import KgenError
 from kgen.generate import (

@@ -11,6 +11,7 @@ import os
 import subprocess
 import sys
 from importlib.metadata import version
+from pathlib import Path
 
 import pytest
 
@@ -97,3 +98,26 @@ def test_scale_out_options_run_on_backend(backend, tmp_path, request):
     )  # fmt: skip
     expected = "Data-parallel training on 1 device(s)" if backend == "jax" else "using one device"
     assert expected in result.stdout
+
+
+# Named inputs and outputs, per-step outputs and masked padding, beyond one input and one output.
+SPEC_EXAMPLES = ["two_image_inputs", "sequence_two_outputs", "bidirectional_tagging"]
+
+
+@pytest.mark.parametrize("backend", sorted(BACKEND_PACKAGES))
+@pytest.mark.parametrize("name", SPEC_EXAMPLES)
+def test_spec_example_runs_on_backend(backend, name, tmp_path, request):
+    import keras
+
+    from kgen.spec_file import load_spec
+
+    python = backend_python(request.config.cache.mkdir("kgen-backends"), backend)
+    spec = load_spec(Path(__file__).parent.parent / "examples" / f"{name}.toml")
+    (tmp_path / "train.py").write_text(generate.render(spec))
+    run_on_backend(python, backend, tmp_path, "--synthetic", 60, "--epochs", 1)
+    metrics = json.loads((tmp_path / "output" / "metrics.json").read_text())
+    assert "loss" in metrics and all(isinstance(value, float) for value in metrics.values())
+    model = keras.models.load_model(tmp_path / "output" / "model.keras", compile=False)
+    assert model.name == spec.model_name
+    if len(spec.outputs) > 1:
+        assert sorted(model.output_names) == sorted(output.name for output in spec.outputs)

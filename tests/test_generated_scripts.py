@@ -23,7 +23,7 @@ STEPS = {("forecast", "timeseries"): 12, ("tagging", "text"): 200, ("tagging", "
 
 def expected_output_shape(spec):
     counts = SYNTHETIC_OUTPUTS[spec.task]
-    outputs = counts.get(spec.modality.name, counts["*"])
+    outputs = counts[spec.modality.name] if spec.modality.name in counts else counts["*"]
     steps = STEPS.get((spec.task, spec.modality.name))
     return (outputs,) if steps is None else (steps, outputs)
 

@@ -260,6 +260,14 @@ BAD = {
         + '[outputs.score]\ntask = "regression"\n',
         "spec.toml:1:1: inputs.series: missing key 'features' (numeric columns per time step), which a timeseries input of a model with several inputs or outputs needs",
     ),
+    "two text inputs of several": (
+        '[inputs.title]\ndata = "text"\n[inputs.body]\ndata = "text"\n' + BINARY,
+        "spec.toml:4:1: inputs.body.data: a model with several inputs or outputs reads one text input at most",
+    ),
+    "pretrained in several inputs": (
+        IMAGE + 'pretrained = "ResNet50"\n[inputs.sketch]\ndata = "image"\n' + BINARY,
+        "spec.toml:3:1: inputs.photo.pretrained: pretrained bases are not supported in a model with several inputs or outputs yet",
+    ),
     "binary with 3 classes": (
         IMAGE + BINARY + 'classes = ["a", "b", "c"]\n',
         "spec.toml:5:1: outputs.label.classes: binary takes exactly 2 classes (the 2nd is positive), got 3",
