@@ -35,14 +35,15 @@ DEFAULT_KERNELS = {"sepconv2d": 3, "conv2d": 3, "conv1d": 5, "conv3d": 3}
 CONV_ARCHS = tuple(DEFAULT_KERNELS)
 # Settings a spec file may give an input, per modality, with their defaults in the script.
 INPUT_SETTINGS = {
+    "vector": ("columns",),
     "image": ("image_size", "color_mode"),
     "text": ("vocab_size", "sequence_length"),
     "timeseries": ("window", "features"),
 }
 COLOR_MODES = {"grayscale": 1, "rgb": 3, "rgba": 4}  # channels of each
 # Modalities an input of a several-input or several-output model can have: each sample is one
-# row of samples.csv, naming its files (see templates/data/samples.py.j2).
-SAMPLES_CSV_MODALITIES = ("image", "text", "timeseries")
+# row of samples.csv, naming its files or holding its features (templates/data/samples.py.j2).
+SAMPLES_CSV_MODALITIES = ("vector", "image", "text", "timeseries")
 # keras.applications bases for --pretrained, with the module holding their preprocess_input.
 PRETRAINED = {
     "MobileNetV3Small": "mobilenet_v3",

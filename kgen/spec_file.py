@@ -274,6 +274,13 @@ class _Checker:
             return tuple(value)
         if key == "color_mode":
             return self.choice(keys, value, "color_mode", tuple(COLOR_MODES))
+        if key == "columns":
+            if not (isinstance(value, list) and value and all(isinstance(c, str) and c for c in value)):
+                raise self.expected(keys, "a non-empty array of column names", value)
+            repeated = next((c for i, c in enumerate(value) if c in value[:i]), None)
+            if repeated is not None:
+                raise self.error(keys, f"column {repeated!r} appears twice")
+            return tuple(value)
         if not (_is_int(value) and value >= SETTING_MINIMUMS[key]):
             raise self.expected(keys, f"an integer >= {SETTING_MINIMUMS[key]}", value)
         return value
@@ -363,6 +370,18 @@ class _Checker:
         if len(inputs) > 1 or len(outputs) > 1:
             for spec in inputs:
                 self.samples_csv_input(spec)
+            # samples.csv has a column per input file, per feature column and per output.
+            taken = {spec.name for spec in inputs if spec.modality.name != "vector"}
+            taken |= {output.name for output in outputs}
+            for spec in inputs:
+                for column in spec.setting("columns", ()):
+                    if column in taken:
+                        raise self.error(
+                            ("inputs", spec.name, "columns"),
+                            f"column {column!r} is already the samples.csv column of an input, "
+                            "output or other feature; name it differently",
+                        )
+                    taken.add(column)
             texts = [spec for spec in inputs if spec.modality.name == "text"]
             if len(texts) > 1:  # the script has one vocabulary and one set of text settings
                 raise self.error(
@@ -417,6 +436,12 @@ class _Checker:
             raise self.error(
                 ("inputs", spec.name, "pretrained"),
                 "pretrained bases are not supported in a model with several inputs or outputs yet",
+            )
+        if data == "vector" and spec.setting("columns") is None:
+            raise self.error(
+                ("inputs", spec.name),
+                "missing key 'columns' (the samples.csv columns holding its features), which a "
+                "vector input of a model with several inputs or outputs needs",
             )
         if data == "timeseries" and spec.setting("features") is None:
             raise self.error(

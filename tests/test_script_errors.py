@@ -119,3 +119,10 @@ def test_tags_must_match_the_words(tmp_path):
     (tmp_path / "data" / "labels.csv").write_text("filename,tags\none.txt,O O\n")
     result = run_generated(tmp_path, "tagging", "text", "--data", "data")
     assert_one_line_error(result, "error: labels row 1: 2 tags for 3 words")
+
+
+def test_feature_columns_must_exist(tmp_path):
+    spec = '[inputs.table]\ndata = "vector"\ncolumns = ["a", "height"]\n[outputs.target]\ntask = "binary"\n'
+    (tmp_path / "data.csv").write_text("a,b,target\n1,2,x\n3,4,y\n")
+    result = run_spec_script(tmp_path, spec, "--data", "data.csv")
+    assert_one_line_error(result, "error: data.csv has no height column (columns: a, b)")

@@ -78,3 +78,34 @@ def test_samples_csv_layout_is_documented_and_written(tmp_path, run_script):
     data = tmp_path / "output" / "synthetic_data"
     run_script(script, "--data", data, "--epochs", 1, "--output-dir", "again")
     assert np.isfinite(json.loads((tmp_path / "again" / "metrics.json").read_text())["loss"])
+
+
+IMAGE_AND_TABLE = """
+[inputs.photo]
+data = "image"
+image_size = [32, 32]
+
+[inputs.meta]
+data = "vector"
+columns = ["age", "weight"]
+
+[outputs.kind]
+task = "multiclass"
+
+[outputs.price]
+task = "regression"
+"""
+
+
+def test_image_and_table_inputs_with_two_outputs(tmp_path, run_script):
+    """Tabular features beside an image: samples.csv holds the feature columns themselves."""
+    (tmp_path / "model.toml").write_text(IMAGE_AND_TABLE)
+    source = generate.render(load_spec(tmp_path / "model.toml"))
+    assert analyze(source, list(all_rules()))[1] == []
+    script = tmp_path / "train.py"
+    script.write_text(source)
+    run_script(script, "--synthetic", 40, "--epochs", 1)
+    header = (tmp_path / "output" / "synthetic_data" / "samples.csv").read_text().splitlines()[0]
+    assert header == "photo,age,weight,kind,price"
+    metrics = json.loads((tmp_path / "output" / "metrics.json").read_text())
+    assert set(metrics) == {"loss", "kind_loss", "kind_accuracy", "price_loss", "price_mae", "price_r2"}

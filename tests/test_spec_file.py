@@ -205,8 +205,24 @@ BAD = {
         "spec.toml:3:1: inputs.photo.window: window is not a setting of image inputs, which take: image_size, color_mode",
     ),
     "setting of a modality without": (
+        '[inputs.clip]\ndata = "audio"\nwindow = 8\n' + BINARY,
+        "spec.toml:3:1: inputs.clip.window: window is not a setting of audio inputs, which take no settings",
+    ),
+    "setting of vector inputs": (
         '[inputs.table]\ndata = "vector"\nwindow = 8\n' + BINARY,
-        "spec.toml:3:1: inputs.table.window: window is not a setting of vector inputs, which take no settings",
+        "spec.toml:3:1: inputs.table.window: window is not a setting of vector inputs, which take: columns",
+    ),
+    "columns not names": (
+        '[inputs.table]\ndata = "vector"\ncolumns = ["age", 3]\n' + BINARY,
+        'spec.toml:3:1: inputs.table.columns: expected a non-empty array of column names, got ["age", 3]',
+    ),
+    "column twice": (
+        '[inputs.table]\ndata = "vector"\ncolumns = ["age", "age"]\n' + BINARY,
+        "spec.toml:3:1: inputs.table.columns: column 'age' appears twice",
+    ),
+    "column named like an output": (
+        IMAGE + '[inputs.table]\ndata = "vector"\ncolumns = ["age", "label"]\n' + BINARY,
+        "spec.toml:5:1: inputs.table.columns: column 'label' is already the samples.csv column of an input, output or other feature; name it differently",
     ),
     "image_size one number": (
         IMAGE + "image_size = [64]\n" + BINARY,
@@ -250,9 +266,13 @@ BAD = {
         IMAGE + BINARY + "per_step = true\n",
         "spec.toml:5:1: outputs.label.per_step: per_step is for task regression only (tagging always is), not binary",
     ),
-    "several outputs of vectors": (
+    "several outputs of vectors without columns": (
         '[inputs.table]\ndata = "vector"\n' + BINARY + '[outputs.score]\ntask = "regression"\n',
-        "spec.toml:2:1: inputs.table.data: vector is not supported in a model with several inputs or outputs yet; use one of: image, text, timeseries",
+        "spec.toml:1:1: inputs.table: missing key 'columns' (the samples.csv columns holding its features), which a vector input of a model with several inputs or outputs needs",
+    ),
+    "several outputs of audio": (
+        '[inputs.clip]\ndata = "audio"\n' + BINARY + '[outputs.score]\ntask = "regression"\n',
+        "spec.toml:2:1: inputs.clip.data: audio is not supported in a model with several inputs or outputs yet; use one of: vector, image, text, timeseries",
     ),
     "several outputs of a series without features": (
         '[inputs.series]\ndata = "timeseries"\n'
@@ -456,7 +476,7 @@ def test_trunk_units(tmp_path, monkeypatch):
 
 
 def test_every_input_setting_is_checked():
-    checked = {"image_size", "color_mode", *SETTING_MINIMUMS}
+    checked = {"image_size", "color_mode", "columns", *SETTING_MINIMUMS}
     assert {key for keys in INPUT_SETTINGS.values() for key in keys} <= checked
 
 
