@@ -71,11 +71,7 @@ def load_dataset(data_dir):
         rows = list(csv.DictReader(handle))
     if not rows:
         raise SystemExit(f"error: {samples_file} has no rows")
-    for column in [
-        "signal",
-        "kind",
-        "running_sum",
-    ]:
+    for column in ["signal", "kind", "running_sum"]:
         if column not in rows[0]:
             raise SystemExit(
                 f"error: {samples_file} has no {column!r} column (columns: {', '.join(rows[0])})"

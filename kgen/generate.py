@@ -174,7 +174,7 @@ class ScriptSpec:
                 raise KgenError("--pretrained replaces --arch; give one or the other")
             arch = "pretrained"
         elif arch is None:
-            arch = RECURRENT[0] if task == "tagging" and data == "text" else modality.archs[0]
+            arch = default_arch(data, per_step=task == "tagging")
         elif arch not in modality.archs:
             raise KgenError(
                 f"--arch {arch!r} does not fit --data {data}; choose one of: {', '.join(modality.archs)}"
@@ -222,15 +222,11 @@ class ScriptSpec:
         words = ["kgen new", f"--task {self.task}", f"--data {self.modality.name}"]
         if self.pretrained:
             words.append(f"--pretrained {self.pretrained}")
-        elif self.arch != self.default_arch:
+        elif self.arch != default_arch(self.modality.name, self.outputs[0].per_step):
             words.append(f"--arch {self.arch}")
         if self.head.labels == "onehot":
             words.append("--labels onehot")
         return " ".join(words)
-
-    @property
-    def default_arch(self) -> str:
-        return RECURRENT[0] if self.task == "tagging" and self.modality.name == "text" else self.modality.archs[0]
 
     @property
     def slug(self) -> str:
@@ -335,6 +331,11 @@ def write_script(source: str, path: Path, force: bool = False) -> None:
     except BaseException:
         Path(tmp).unlink(missing_ok=True)
         raise
+
+
+def default_arch(data: str, per_step: bool = False) -> str:
+    """The modality's first choice; text read per time step needs a recurrent layer instead."""
+    return RECURRENT[0] if per_step and data == "text" else MODALITIES[data].archs[0]
 
 
 def tasks_for(data: str) -> tuple[str, ...]:

@@ -56,6 +56,7 @@ from kgen.generate import (
     InputSpec,
     OutputSpec,
     ScriptSpec,
+    default_arch,
     tasks_for,
 )
 from kgen.heads import LABEL_ENCODINGS, TASKS, head_for
@@ -216,7 +217,7 @@ class _Checker:
                 )
         trunk = self.trunk(("trunk",), document["trunk"]) if "trunk" in document else ()
         per_step = any(output.per_step for output in outputs)
-        inputs = [replace(spec, arch=spec.arch or _default_arch(spec, per_step)) for spec in inputs]
+        inputs = [replace(spec, arch=spec.arch or default_arch(spec.modality.name, per_step)) for spec in inputs]
         self.model(inputs, outputs)
         return ScriptSpec(tuple(inputs), tuple(outputs), trunk, source=str(self.path), name=name)
 
@@ -449,13 +450,6 @@ class _Checker:
                 "missing key 'features' (numeric columns per time step), which a timeseries "
                 "input of a model with several inputs or outputs needs",
             )
-
-
-def _default_arch(spec: InputSpec, per_step: bool) -> str:
-    # Text read per time step needs a recurrent layer; every other default is the first arch.
-    if per_step and spec.modality.name == "text":
-        return RECURRENT[0]
-    return spec.modality.archs[0]
 
 
 def _is_int(value) -> bool:
