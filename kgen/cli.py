@@ -58,8 +58,8 @@ def new(
         Path | None,
         typer.Option(
             "--spec",
-            help="A TOML file describing the model's named inputs and outputs "
-            "(see kgen/spec_file.py), instead of --task, --data, --arch, --labels and --pretrained.",
+            help="A TOML file describing the model's named inputs and outputs (format: the "
+            "README's 'Spec files'), instead of --task, --data, --arch, --labels and --pretrained.",
         ),
     ] = None,
     output: Annotated[

@@ -244,6 +244,10 @@ class ScriptSpec:
     def arch_title(self) -> str:
         if self.pretrained:
             return f"{self.pretrained} base pretrained on ImageNet"
+        kernels = self.inputs[0].kernel_sizes
+        if kernels:
+            sizes = ", ".join(map(str, kernels))
+            return f"{ARCHITECTURES[self.arch]} in parallel branches of kernel sizes {sizes}"
         return ARCHITECTURES[self.arch]
 
     @property
@@ -253,7 +257,8 @@ class ScriptSpec:
     @property
     def title(self) -> str:
         if self.single:
-            return f"{TASK_TITLES[self.task]} of {DATA_TITLES[self.modality.name]} with a {self.arch_title}"
+            branches = f", then {len(self.trunk)} interpretation branches" if len(self.trunk) > 1 else ""
+            return f"{TASK_TITLES[self.task]} of {DATA_TITLES[self.modality.name]} with a {self.arch_title}{branches}"
         inputs = ", ".join(spec.name for spec in self.inputs)
         outputs = ", ".join(spec.name for spec in self.outputs)
         return f"A functional model with inputs {inputs} and outputs {outputs}"
