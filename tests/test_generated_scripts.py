@@ -2,11 +2,13 @@
 
 import json
 import math
+from pathlib import Path
 
 import numpy as np
 import pytest
 
 from kgen import generate
+from kgen.spec_file import load_spec
 
 # How many outputs each task's head has on the data --synthetic writes.
 SYNTHETIC_OUTPUTS = {
@@ -71,7 +73,9 @@ def test_generated_script_runs(spec, tmp_path, run_script):
     [
         generate.ScriptSpec.build(*args)
         for args in [("multilabel", "text", "gru"), ("regression", "vector")]
-    ],
+    ]
+    # named inputs and outputs: dicts of arrays through the strategy, a float32 head per output
+    + [load_spec(Path(__file__).parent.parent / "examples" / "sequence_two_outputs.toml")],
     ids=lambda spec: spec.slug,
 )
 def test_distributed_mixed_precision_run(spec, tmp_path, run_script):
@@ -87,4 +91,4 @@ def test_distributed_mixed_precision_run(spec, tmp_path, run_script):
     assert all(math.isfinite(value) for value in metrics.values())
     model = keras.models.load_model(tmp_path / "output" / "model.keras")
     assert "mixed_float16" in {layer.dtype_policy.name for layer in model.layers}
-    assert model.outputs[0].dtype == "float32"  # the head stays float32 for stable outputs
+    assert all(output.dtype == "float32" for output in model.outputs)  # stable outputs
