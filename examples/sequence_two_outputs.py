@@ -101,10 +101,8 @@ def read_files(data_dir, filenames, read, shape):
 
 def write_synthetic_dataset(data_dir, num_samples, rng):
     """Random samples in the layout above; every target follows a hidden signal the inputs show."""
-    for folder in [
-        "signal",
-    ]:
-        (data_dir / folder).mkdir(parents=True)
+    data_dir.mkdir(parents=True)
+    (data_dir / "signal").mkdir()
     rows = []
     for index in range(num_samples):
         signal = rng.random()  # 0 to 1

@@ -100,11 +100,9 @@ def read_files(data_dir, filenames, read, shape):
 
 def write_synthetic_dataset(data_dir, num_samples, rng):
     """Random samples in the layout above; every target follows a hidden signal the inputs show."""
-    for folder in [
-        "photo",
-        "sketch",
-    ]:
-        (data_dir / folder).mkdir(parents=True)
+    data_dir.mkdir(parents=True)
+    (data_dir / "photo").mkdir()
+    (data_dir / "sketch").mkdir()
     rows = []
     for index in range(num_samples):
         signal = rng.random()  # 0 to 1

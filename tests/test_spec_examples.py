@@ -97,15 +97,19 @@ task = "regression"
 """
 
 
-def test_image_and_table_inputs_with_two_outputs(tmp_path, run_script):
-    """Tabular features beside an image: samples.csv holds the feature columns themselves."""
-    (tmp_path / "model.toml").write_text(IMAGE_AND_TABLE)
+TABLE_ONLY = IMAGE_AND_TABLE.replace('[inputs.photo]\ndata = "image"\nimage_size = [32, 32]\n', "")
+
+
+@pytest.mark.parametrize("text", [IMAGE_AND_TABLE, TABLE_ONLY], ids=["image+table", "table"])
+def test_table_inputs_with_two_outputs(text, tmp_path, run_script):
+    """Tabular features (beside an image, or alone): samples.csv holds the feature columns."""
+    (tmp_path / "model.toml").write_text(text)
     source = generate.render(load_spec(tmp_path / "model.toml"))
     assert analyze(source, list(all_rules()))[1] == []
     script = tmp_path / "train.py"
     script.write_text(source)
     run_script(script, "--synthetic", 40, "--epochs", 1)
     header = (tmp_path / "output" / "synthetic_data" / "samples.csv").read_text().splitlines()[0]
-    assert header == "photo,age,weight,kind,price"
+    assert header == ("photo," if "photo" in text else "") + "age,weight,kind,price"
     metrics = json.loads((tmp_path / "output" / "metrics.json").read_text())
     assert set(metrics) == {"loss", "kind_loss", "kind_accuracy", "price_loss", "price_mae", "price_r2"}
