@@ -276,9 +276,9 @@ class _Checker:
         if key == "color_mode":
             return self.choice(keys, value, "color_mode", tuple(COLOR_MODES))
         if key == "columns":
-            if not (isinstance(value, list) and value and all(isinstance(c, str) and c for c in value)):
+            if not (value and _names(value)):
                 raise self.expected(keys, "a non-empty array of column names", value)
-            repeated = next((c for i, c in enumerate(value) if c in value[:i]), None)
+            repeated = _first_repeat(value)
             if repeated is not None:
                 raise self.error(keys, f"column {repeated!r} appears twice")
             return tuple(value)
@@ -323,9 +323,9 @@ class _Checker:
             raise self.error(
                 keys, f"classes is for tasks {', '.join(CLASS_COUNTS)} only, not {task}"
             )
-        if not (isinstance(value, list) and all(isinstance(c, str) and c for c in value)):
+        if not _names(value):
             raise self.expected(keys, "an array of non-empty strings", value)
-        repeated = next((c for i, c in enumerate(value) if c in value[:i]), None)
+        repeated = _first_repeat(value)
         if repeated is not None:
             raise self.error(keys, f"class {repeated!r} appears twice; class names must differ")
         least, most = CLASS_COUNTS[task]
@@ -450,6 +450,15 @@ class _Checker:
                 "missing key 'features' (numeric columns per time step), which a timeseries "
                 "input of a model with several inputs or outputs needs",
             )
+
+
+def _names(value) -> bool:
+    """An array of non-empty strings (class or column names)."""
+    return isinstance(value, list) and all(isinstance(name, str) and name for name in value)
+
+
+def _first_repeat(names: list[str]) -> str | None:
+    return next((name for i, name in enumerate(names) if name in names[:i]), None)
 
 
 def _is_int(value) -> bool:
