@@ -14,7 +14,7 @@ import tempfile
 from dataclasses import dataclass
 from pathlib import Path
 
-from kgen import __version__
+from kgen import __version__, versions
 from kgen.errors import KgenError
 from kgen.heads import LABEL_ENCODINGS, TASKS, Head, head_for
 
@@ -50,6 +50,7 @@ PRETRAINED = {
     "EfficientNetB0": "efficientnet",
     "ResNet50": "resnet50",
 }
+BACKEND_TITLES = {"tensorflow": "TensorFlow", "jax": "JAX", "torch": "PyTorch"}
 IMAGE_SUFFIXES = (".png", ".jpg", ".jpeg", ".bmp", ".gif")
 
 
@@ -87,6 +88,19 @@ TASK_TITLES = {
     "regression": "Regression",
     "forecast": "Multi-step forecasting",
     "tagging": "Sequence tagging (one class per time step)",
+}
+# The picture of the test split each task's script draws beside history.png, as NAME.png.
+EVALUATION_PLOTS = {
+    "binary": "confusion_matrix",
+    "multiclass": "confusion_matrix",
+    "tagging": "confusion_matrix",
+    "regression": "predictions",
+    "forecast": "forecast",
+}
+EVALUATION_PLOT_TITLES = {
+    "confusion_matrix": "true against predicted classes",
+    "predictions": "predicted against true values",
+    "forecast": "the forecast against the truth",
 }
 # Per-step outputs (one prediction per time step) read a sequence input through recurrent layers.
 PER_STEP_MODALITIES = ("text", "timeseries")
@@ -311,7 +325,17 @@ def render(spec: ScriptSpec) -> str:
         color_channels=COLOR_MODES,
         image_suffixes=IMAGE_SUFFIXES,
         suffixes=spec.modality.suffixes,
+        # Training features that apply to some scripts only.
+        augments=any(input.modality.name == "image" for input in spec.inputs),
+        class_weighted=spec.single and spec.task in ("binary", "multiclass"),
+        evaluation_plot=EVALUATION_PLOTS.get(spec.task) if spec.single else None,
+        evaluation_plots=EVALUATION_PLOT_TITLES,
         version=__version__,
+        keras_version=versions.KERAS,
+        backend_versions=", ".join(
+            f"{BACKEND_TITLES[name]} {number}" for name, number in versions.BACKENDS.items()
+        ),
+        pip_line=versions.pip_line("tensorflow"),
     )
     return black.format_str(source, mode=black.Mode())
 

@@ -70,3 +70,47 @@ def test_target_column_is_chosen_with_target(tmp_path, run_script, column):
     path.write_text(path.read_text().replace(",target", f",{column}", 1))
     script = generate_script(tmp_path, "regression", "vector")
     run_script(script, "--data", path.name, "--target", column, "--epochs", 2)
+
+
+def script_splits(script, data_path):
+    """The training and test splits the script makes of `data_path`: its own load, label and
+    split functions, called as its main() calls them (same seed), for a baseline to fit on."""
+    import importlib.util
+
+    spec = importlib.util.spec_from_file_location("generated_train", script)
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    x, targets, columns = module.load_dataset(data_path)
+    y, _ = module.encode_labels(targets, columns)
+    (x_train, y_train), _, (x_test, y_test) = module.split_dataset(
+        x, y, np.random.default_rng(module.SEED)
+    )
+    return (x_train, y_train), (x_test, y_test)
+
+
+def test_small_grayscale_image_set_matches_logistic_regression(tmp_path, run_script):
+    """300 real 25x25 grey images, two classes: the case that predicted one class (issue 11)."""
+    from PIL import Image
+    from sklearn.linear_model import LogisticRegression
+
+    digits = datasets.load_digits()
+    counts = {3: 0, 8: 0}
+    for index, (image, label) in enumerate(zip(digits.images, digits.target)):
+        if counts.get(label, 150) >= 150:
+            continue
+        counts[label] += 1
+        folder = tmp_path / "digits" / f"digit_{label}"
+        folder.mkdir(parents=True, exist_ok=True)
+        picture = Image.fromarray((image * 255 / 16).astype("uint8"))
+        picture.resize((25, 25), Image.BILINEAR).save(folder / f"{index:04d}.png")
+    script = generate_script(tmp_path, "binary", "image")
+    # The images' own size and colour (a default once the script reads them from the data).
+    source = script.read_text().replace("IMAGE_SHAPE = (128, 128, 3)", "IMAGE_SHAPE = (25, 25, 1)")
+    script.write_text(source)
+    run_script(script, "--data", "digits", "--output-dir", "out")
+    metrics = json.loads((tmp_path / "out" / "metrics.json").read_text())
+
+    (x_train, y_train), (x_test, y_test) = script_splits(script, tmp_path / "digits")
+    flat = lambda x: x.reshape(len(x), -1) / 255
+    baseline = LogisticRegression(max_iter=2000).fit(flat(x_train), y_train)
+    assert metrics["accuracy"] >= baseline.score(flat(x_test), y_test) - 0.03, metrics

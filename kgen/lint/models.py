@@ -76,6 +76,7 @@ _POSITIONAL = {
     "Concatenate": ("axis",),
     "BatchNormalization": ("axis", "momentum", "epsilon", "center", "scale"),
     "LayerNormalization": ("axis", "epsilon", "center", "scale"),
+    "GroupNormalization": ("groups", "axis", "epsilon", "center", "scale"),
     "Rescaling": ("scale", "offset"),
     "Normalization": ("axis", "mean", "variance", "invert"),
 }  # fmt: skip
@@ -387,7 +388,7 @@ class _Extractor:
             for name in merged.keys() | outcome.keys():
                 a, b = merged.get(name, _MISSING), outcome.get(name, _MISSING)
                 if a is not b and not (isinstance(a, Const) and a == b):
-                    merged[name] = None
+                    merged[name] = _augmented(a, b)
                     _mark_used([a, b])  # what a branch bound may be consumed after it
         scope.names = merged
 
@@ -716,6 +717,34 @@ _INTEGER_OPERATIONS = {
     cst.Multiply: lambda a, b: a * b,
     cst.FloorDivide: lambda a, b: a // b if b else None,
 }
+
+
+# Layers that change samples in training only and pass them through unchanged at inference.
+_AUGMENTATION = frozenset(
+    {
+        "RandomFlip", "RandomRotation", "RandomZoom", "RandomContrast", "RandomTranslation",
+        "RandomBrightness",
+    }
+)  # fmt: skip
+
+
+def _augmented(a, b):
+    """Of two tensors a branch chose between, the one that is the other behind augmentation
+    layers only (`if augment: x = layers.RandomFlip()(x)`): at inference both paths build the
+    same model, so the walk keeps the fuller one. None when neither is."""
+    for longer, shorter in ((a, b), (b, a)):
+        node = longer
+        while (
+            isinstance(node, Node)
+            and node.kind == "layer"
+            and node.layer is not None
+            and node.layer.kind in _AUGMENTATION
+            and len(node.inputs) == 1
+        ):
+            node = node.inputs[0]
+            if node is shorter:
+                return longer
+    return None
 
 
 def _arithmetic(operator, left, right):
