@@ -28,6 +28,7 @@ import csv
 import importlib.util
 import json
 import shutil
+import sys
 from pathlib import Path
 
 import keras
@@ -35,12 +36,12 @@ import numpy as np
 from keras import layers
 from matplotlib.figure import Figure
 
-# Settings. The command-line options override the first three.
-EPOCHS = 50
+# Settings. The command-line options of the same names override the first five.
+EPOCHS = 200  # a cap: early stopping normally ends training well before it
 BATCH_SIZE = 32
 SEED = 42
 LEARNING_RATE = 1e-3
-PATIENCE = 8  # epochs without validation improvement before training stops
+PATIENCE = 10  # epochs without validation improvement before training stops
 VALIDATION_FRACTION = 0.15
 TEST_FRACTION = 0.15
 SIGNAL_SHAPE = (32, 2)  # time steps, numbers per step
@@ -150,7 +151,7 @@ def encode_labels_kind(targets, columns):
     """Map each label value to an integer index (classes in sorted order)."""
     if targets.shape[1] != 1:
         raise SystemExit(
-            f"error: multiclass classification takes one label column, not {columns}"
+            f"error: multiclass classification takes one label column, not {', '.join(columns)}"
         )
     label_names = list(KIND_CLASSES)
     unknown = sorted(set(targets[:, 0]) - set(label_names))
@@ -160,18 +161,21 @@ def encode_labels_kind(targets, columns):
         )
     if len(label_names) < 2:
         raise SystemExit(
-            f"error: multiclass classification needs at least 2 classes, found {label_names}"
+            f"error: multiclass classification needs at least 2 classes, found {', '.join(label_names) or 'none'}"
         )
     y = np.array([label_names.index(label) for label in targets[:, 0]])
     return y, label_names
 
 
 def describe_kind(output, label_names):
-    """The most probable class of a softmax output, or an integer label, as text."""
-    if np.ndim(output) == 0:
-        return label_names[int(output)]
+    """The most probable class of a softmax output, with its probability."""
     best = int(np.argmax(output))
     return f"{label_names[best]} ({output[best]:.2f})"
+
+
+def describe_label_kind(target, label_names):
+    """An integer label as its class."""
+    return label_names[int(target)]
 
 
 def encode_labels_running_sum(targets, columns):
@@ -193,6 +197,9 @@ def encode_labels_running_sum(targets, columns):
 def describe_running_sum(output, label_names):
     """The values of the first time steps."""
     return " ".join(f"{value:.3g}" for value in np.ravel(output)[:8]) + " ..."
+
+
+describe_label_running_sum = describe_running_sum  # a label reads like a prediction
 
 
 def encode_targets(targets):
@@ -297,31 +304,47 @@ def compile_model(model, learning_rate):
     )
 
 
-def make_callbacks(args, backup="backup"):
-    output_dir = args.output_dir
+class EpochLines(keras.callbacks.Callback):
+    """One plain line per epoch, for output that is not a terminal (a log file, a pipe):
+    Keras's progress bars would fill it with redraws and escape codes."""
+
+    def on_epoch_end(self, epoch, logs=None):
+        values = ", ".join(
+            f"{name}: {value:.4g}" for name, value in (logs or {}).items()
+        )
+        print(f"Epoch {epoch + 1}/{self.params['epochs']}: {values}", flush=True)
+
+
+def make_callbacks(args, progress_bars, backup="backup"):
     callbacks = [
         # Stop once validation loss stalls, and keep the best weights rather than the last.
         keras.callbacks.EarlyStopping(
-            monitor="val_loss", patience=PATIENCE, restore_best_weights=True
+            monitor="val_loss", patience=args.patience, restore_best_weights=True
         ),
         keras.callbacks.ModelCheckpoint(
-            str(output_dir / "checkpoint.keras"),
+            str(args.output_dir / "checkpoint.keras"),
             monitor="val_loss",
             save_best_only=True,
         ),
         keras.callbacks.ReduceLROnPlateau(
-            monitor="val_loss", factor=0.5, patience=PATIENCE // 2
+            monitor="val_loss", factor=0.5, patience=max(1, args.patience // 2)
         ),
-        keras.callbacks.CSVLogger(str(output_dir / "training_log.csv"), append=True),
+        keras.callbacks.CSVLogger(
+            str(args.output_dir / "training_log.csv"), append=True
+        ),
     ]
+    if not progress_bars and not args.quiet:
+        callbacks.append(EpochLines())
     if args.tensorboard:  # view with: tensorboard --logdir OUTPUT_DIR/tensorboard
         callbacks.append(
-            keras.callbacks.TensorBoard(log_dir=str(output_dir / "tensorboard"))
+            keras.callbacks.TensorBoard(log_dir=str(args.output_dir / "tensorboard"))
         )
     if args.resume:
         # Saves the model, optimizer and epoch after every epoch; a rerun with --resume restores
         # them and carries on from the next epoch. The backup is deleted once training ends.
-        callbacks.append(keras.callbacks.BackupAndRestore(str(output_dir / backup)))
+        callbacks.append(
+            keras.callbacks.BackupAndRestore(str(args.output_dir / backup))
+        )
     return callbacks
 
 
@@ -386,7 +409,19 @@ def parse_args():
         metavar="N",
         help="generate N random samples and train on them",
     )
-    parser.add_argument("--epochs", type=int, default=EPOCHS)
+    parser.add_argument(
+        "--epochs",
+        type=int,
+        default=EPOCHS,
+        help="the most epochs to train (early stopping ends sooner)",
+    )
+    parser.add_argument("--learning-rate", type=float, default=LEARNING_RATE)
+    parser.add_argument(
+        "--patience",
+        type=int,
+        default=PATIENCE,
+        help="epochs without validation improvement before training stops",
+    )
     parser.add_argument("--batch-size", type=int, default=BATCH_SIZE)
     parser.add_argument("--output-dir", type=Path, default=Path("output"))
     parser.add_argument("--seed", type=int, default=SEED)
@@ -417,7 +452,19 @@ def parse_args():
         choices=["mixed_float16", "mixed_bfloat16"],
         help="compute in 16-bit floats, keeping float32 weights (bfloat16 suits TPUs and CPUs)",
     )
+    verbosity = parser.add_mutually_exclusive_group()
+    verbosity.add_argument(
+        "--verbose",
+        action="store_true",
+        help="progress bars even when output is not a terminal",
+    )
+    verbosity.add_argument("--quiet", action="store_true", help="no per-epoch output")
     args = parser.parse_args()
+    for name in ("epochs", "patience", "batch_size"):
+        if getattr(args, name) < 1:
+            parser.error(f"--{name.replace('_', '-')} must be at least 1")
+    if args.learning_rate <= 0:
+        parser.error("--learning-rate must be positive")
     if args.data is not None and not args.data.exists():
         parser.error(f"--data {args.data} does not exist")
     if args.tensorboard and importlib.util.find_spec("tensorboard") is None:
@@ -457,9 +504,11 @@ def main():
     # The training log appends (fine-tuning and a resumed run continue it); else start it afresh.
     if not (args.resume and (args.output_dir / "backup").is_dir()):
         (args.output_dir / "training_log.csv").unlink(missing_ok=True)
+    # Progress bars on a terminal; one line per epoch (EpochLines) in a log file or pipe.
+    progress_bars = args.verbose or (sys.stdout.isatty() and not args.quiet)
     with distribution_scope(args.distribute):
         model = build_model(x_train, y_train, label_names)
-        compile_model(model, LEARNING_RATE)
+        compile_model(model, args.learning_rate)
         model.summary()
         history = model.fit(
             x_train,
@@ -467,8 +516,13 @@ def main():
             validation_data=(x_val, y_val),
             epochs=args.epochs,
             batch_size=args.batch_size,
-            callbacks=make_callbacks(args),
+            callbacks=make_callbacks(args, progress_bars),
+            verbose=int(progress_bars),
         )
+        if len(history.epoch) == args.epochs:
+            print(
+                f"Training stopped at the --epochs cap ({args.epochs}), not by early stopping: more epochs may help"
+            )
     plot_history(history.history, args.output_dir / "history.png")
 
     # ## 5. Evaluate, save and predict
@@ -493,14 +547,14 @@ def main():
     for prediction, target in zip(predictions["kind"], y_test["kind"][:5]):
         names = label_names["kind"]
         print(
-            f"kind: predicted {describe_kind(prediction, names)}, true {describe_kind(target, names)}"
+            f"kind: predicted {describe_kind(prediction, names)}, true {describe_label_kind(target, names)}"
         )
     for prediction, target in zip(
         predictions["running_sum"], y_test["running_sum"][:5]
     ):
         names = label_names["running_sum"]
         print(
-            f"running_sum: predicted {describe_running_sum(prediction, names)}, true {describe_running_sum(target, names)}"
+            f"running_sum: predicted {describe_running_sum(prediction, names)}, true {describe_label_running_sum(target, names)}"
         )
 
 

@@ -52,6 +52,7 @@ PRETRAINED = {
 }
 BACKEND_TITLES = {"tensorflow": "TensorFlow", "jax": "JAX", "torch": "PyTorch"}
 IMAGE_SUFFIXES = (".png", ".jpg", ".jpeg", ".bmp", ".gif")
+CLASSIFICATION = ("binary", "multiclass", "multilabel")
 
 
 @dataclass(frozen=True)
@@ -319,9 +320,23 @@ def render(spec: ScriptSpec) -> str:
         per_step=spec.outputs[0].per_step,
         steps="SEQUENCE_LENGTH",
         target_column={"multilabel": "labels", "tagging": "tags"}.get(spec.task, "target"),
-        # Class folders label binary and multiclass samples; everything else names its targets
-        # in a CSV column (the data table itself, or labels.csv beside the sample files).
-        csv_targets=spec.single and not (spec.modality.files and spec.task in ("binary", "multiclass")),
+        # One input and one output name their targets in a CSV column (the data table itself,
+        # or labels.csv beside the sample files; class folders are the alternative to it).
+        csv_targets=spec.single,
+        # --synthetic writes class folders for binary and multiclass sample files.
+        synthetic_folders=spec.single
+        and spec.modality.files
+        and spec.task in ("binary", "multiclass"),
+        # Classification splits keep each class's share; time series split in time order.
+        stratified=spec.single and spec.task in CLASSIFICATION and spec.modality.name != "timeseries",
+        # Spec files and pretrained bases fix the image shape; otherwise the data decides it.
+        fixed_image_shape=bool(
+            spec.pretrained
+            or spec.inputs[0].setting("image_size")
+            or spec.inputs[0].setting("color_mode")
+        ),
+        # The embedding is sized from the vocabulary built, unless a spec fixes VOCAB_SIZE.
+        sized_vocabulary=spec.single and not spec.inputs[0].setting("vocab_size"),
         color_channels=COLOR_MODES,
         image_suffixes=IMAGE_SUFFIXES,
         suffixes=spec.modality.suffixes,

@@ -35,10 +35,17 @@ def test_image_options_together(tmp_path, run_script):
         "--export", "saved_model",
     )  # fmt: skip
     out = tmp_path / "output"
-    counts = re.search(
-        r"^Training class counts: negative (\d+), positive (\d+)$", result.stdout, re.MULTILINE
+    # Weights from the training split's counts: the rarer class weighs more, the mean is 1.
+    weights = re.search(
+        r"^Class weights: negative ([\d.]+), positive ([\d.]+)$", result.stdout, re.MULTILINE
     )
-    assert counts and int(counts[1]) + int(counts[2]) == 42, result.stdout  # the training split
+    assert weights, result.stdout
+    negative, positive = float(weights[1]), float(weights[2])
+    counts = re.search(
+        r"^Classes in the training split: negative (\d+), positive (\d+)$", result.stdout, re.MULTILINE
+    )
+    assert counts and (negative > positive) == (int(counts[1]) < int(counts[2])), result.stdout
+    assert negative * int(counts[1]) == pytest.approx(positive * int(counts[2]), rel=0.01)
     assert (out / "confusion_matrix.png").stat().st_size > 0
     assert list((out / "tensorboard" / "train").glob("events.out.tfevents.*"))
     assert list((out / "tensorboard" / "validation").glob("events.out.tfevents.*"))
@@ -61,7 +68,7 @@ def test_no_augment_and_onehot_class_weights(tmp_path, run_script):
     result = run_script(
         script, "--synthetic", 60, "--epochs", 1, "--no-augment", "--class-weight", "balanced"
     )
-    assert "Training class counts: class_a " in result.stdout
+    assert "Class weights: class_a " in result.stdout
     model = keras.models.load_model(tmp_path / "output" / "model.keras")
     assert augmentation_layers(model) == []
     assert (tmp_path / "output" / "confusion_matrix.png").stat().st_size > 0

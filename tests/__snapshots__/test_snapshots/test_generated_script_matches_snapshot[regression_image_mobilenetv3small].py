@@ -5,6 +5,9 @@ Tested with Keras 3.15.1 on TensorFlow 2.21.0, JAX 0.10.2, PyTorch 2.13.0 (KERAS
 the TensorFlow setup: `pip install keras==3.15.1 tensorflow==2.21.0 matplotlib pillow`
 
 Data layout (--data PATH):
+    PATH/VALUE/FILE         one sub-folder per target value, named after it (a number), holding
+                            the image files (.png, .jpg, .jpeg, .bmp, .gif) with that value
+    or
     PATH/labels.csv         a header row, then one row per image: a `filename` column
                             (relative to PATH) and the target column(s): `target` by default,
                             --target a,b for several values
@@ -26,19 +29,21 @@ import csv
 import importlib.util
 import json
 import shutil
+import sys
 from pathlib import Path
 
 import keras
 import numpy as np
 from keras import layers
 from matplotlib.figure import Figure
+from PIL import Image, UnidentifiedImageError
 
-# Settings. The command-line options override the first three.
-EPOCHS = 50
+# Settings. The command-line options of the same names override the first five.
+EPOCHS = 200  # a cap: early stopping normally ends training well before it
 BATCH_SIZE = 32
 SEED = 42
 LEARNING_RATE = 1e-3
-PATIENCE = 8  # epochs without validation improvement before training stops
+PATIENCE = 10  # epochs without validation improvement before training stops
 VALIDATION_FRACTION = 0.15
 TEST_FRACTION = 0.15
 TARGET_COLUMNS = ["target"]  # --target overrides
@@ -50,18 +55,28 @@ FINE_TUNE_LAYERS = 20  # how many of the base's top layers fine-tuning unfreezes
 FINE_TUNE_LEARNING_RATE = (
     1e-5  # low, so the pretrained features are refined, not wiped out
 )
+COLOR_CHANNELS = {"grayscale": 1, "rgb": 3, "rgba": 4}
 
 
 # ## 1. Load the data
 FILE_SUFFIXES = (".png", ".jpg", ".jpeg", ".bmp", ".gif")
 
 
-def read_sample(path):
-    color_mode = {1: "grayscale", 3: "rgb", 4: "rgba"}[IMAGE_SHAPE[-1]]
-    image = keras.utils.load_img(
-        path, color_mode=color_mode, target_size=IMAGE_SHAPE[:2]
-    )
-    return keras.utils.img_to_array(image, dtype="uint8")
+def open_image(path):
+    """The image file at `path`, opened lazily: its size and mode are known, its pixels not yet
+    read."""
+    try:
+        return Image.open(path)
+    except UnidentifiedImageError:
+        raise ValueError("not an image file Pillow can read") from None
+
+
+def read_sample(path, shape):
+    """An image file as a uint8 array of `shape` (height, width, channels)."""
+    mode = {1: "L", 3: "RGB", 4: "RGBA"}[shape[-1]]
+    with open_image(path) as image:
+        image = image.convert(mode).resize((shape[1], shape[0]))
+    return np.asarray(image, dtype="uint8").reshape(shape)
 
 
 def synthetic_sample(rng, signal):
@@ -74,12 +89,37 @@ def write_sample(path, sample):
 
 
 def list_samples(data_dir, target_columns):
-    """Sample paths and their targets, as listed in DATA/labels.csv."""
+    """Sample paths and their raw targets, with the target column names: from labels.csv if
+    the data folder has one, else from its class sub-folders."""
     labels_file = data_dir / "labels.csv"
-    if not labels_file.is_file():
+    if labels_file.is_file():
+        print(f"Data layout: {labels_file} lists the files and their targets")
+        return read_labels_csv(labels_file, target_columns)
+    if target_columns != TARGET_COLUMNS:
         raise SystemExit(
-            f"error: {labels_file} not found (see the data layout in {__file__})"
+            f"error: --target names a labels.csv column, and {data_dir} has no labels.csv"
         )
+    print(f"Data layout: class sub-folders of {data_dir}")
+    return list_class_folders(data_dir)
+
+
+def list_class_folders(data_dir):
+    """Sample paths and their class (the name of the sub-folder holding them)."""
+    paths, targets = [], []
+    for class_dir in sorted(path for path in data_dir.iterdir() if path.is_dir()):
+        for path in sorted(class_dir.iterdir()):
+            if path.suffix.lower() in FILE_SUFFIXES:
+                paths.append(path)
+                targets.append([class_dir.name])
+    if not paths:
+        raise SystemExit(
+            f"error: no {', '.join(FILE_SUFFIXES)} files in class sub-folders of {data_dir}, and no labels.csv"
+        )
+    return paths, np.array(targets), ["class"]
+
+
+def read_labels_csv(labels_file, target_columns):
+    """Sample paths and their targets, as labels.csv lists them."""
     with open(labels_file, newline="", encoding="utf-8") as handle:
         rows = list(csv.DictReader(handle))
     if not rows:
@@ -89,12 +129,12 @@ def list_samples(data_dir, target_columns):
             raise SystemExit(
                 f"error: {labels_file} has no {column!r} column (columns: {', '.join(rows[0])})"
             )
-    paths = [data_dir / row["filename"] for row in rows]
-    for path in paths:
-        if not path.is_file():
+    for row in rows:
+        if not (labels_file.parent / row["filename"]).is_file():
             raise SystemExit(
-                f"error: {labels_file} lists {path.name}, which does not exist"
+                f"error: {labels_file} lists {row['filename']}, which does not exist"
             )
+    paths = [labels_file.parent / row["filename"] for row in rows]
     return (
         paths,
         np.array([[row[column] for column in target_columns] for row in rows]),
@@ -119,21 +159,25 @@ def write_synthetic_dataset(data_dir, num_samples, rng, target_columns):
     return data_dir
 
 
-def load_dataset(data_dir, target_columns):
-    """All samples as one array, with their raw targets and the target column names."""
-    paths, targets, columns = list_samples(data_dir, target_columns)
-    samples = []
+def read_each(paths, read):
+    """read(path) for every path; a file that cannot be read stops the script, named."""
+    results = []
     for path in paths:
         try:
-            samples.append(read_sample(path))
+            results.append(read(path))
         except (OSError, ValueError, EOFError) as error:
             raise SystemExit(f"error: cannot read {path}: {error}") from None
+    return results
+
+
+def stack_samples(samples):
+    """The samples as one array; they must share one shape."""
     shapes = sorted({np.shape(sample) for sample in samples})
     if len(shapes) > 1:
         raise SystemExit(
             f"error: the samples differ in shape ({shapes[0]}, {shapes[1]}, ...); make them one size"
         )
-    return np.array(samples), targets, columns
+    return np.array(samples)
 
 
 def encode_labels(targets, columns):
@@ -148,6 +192,9 @@ def encode_labels(targets, columns):
 
 def describe(output, label_names):
     return ", ".join(f"{name}={value:.3g}" for name, value in zip(label_names, output))
+
+
+describe_label = describe  # a label reads like a prediction
 
 
 # ## 2. Split and preprocess
@@ -241,31 +288,47 @@ def unfreeze_top_of_base(model):
             layer.trainable = False
 
 
-def make_callbacks(args, backup="backup"):
-    output_dir = args.output_dir
+class EpochLines(keras.callbacks.Callback):
+    """One plain line per epoch, for output that is not a terminal (a log file, a pipe):
+    Keras's progress bars would fill it with redraws and escape codes."""
+
+    def on_epoch_end(self, epoch, logs=None):
+        values = ", ".join(
+            f"{name}: {value:.4g}" for name, value in (logs or {}).items()
+        )
+        print(f"Epoch {epoch + 1}/{self.params['epochs']}: {values}", flush=True)
+
+
+def make_callbacks(args, progress_bars, backup="backup"):
     callbacks = [
         # Stop once validation loss stalls, and keep the best weights rather than the last.
         keras.callbacks.EarlyStopping(
-            monitor="val_loss", patience=PATIENCE, restore_best_weights=True
+            monitor="val_loss", patience=args.patience, restore_best_weights=True
         ),
         keras.callbacks.ModelCheckpoint(
-            str(output_dir / "checkpoint.keras"),
+            str(args.output_dir / "checkpoint.keras"),
             monitor="val_loss",
             save_best_only=True,
         ),
         keras.callbacks.ReduceLROnPlateau(
-            monitor="val_loss", factor=0.5, patience=PATIENCE // 2
+            monitor="val_loss", factor=0.5, patience=max(1, args.patience // 2)
         ),
-        keras.callbacks.CSVLogger(str(output_dir / "training_log.csv"), append=True),
+        keras.callbacks.CSVLogger(
+            str(args.output_dir / "training_log.csv"), append=True
+        ),
     ]
+    if not progress_bars and not args.quiet:
+        callbacks.append(EpochLines())
     if args.tensorboard:  # view with: tensorboard --logdir OUTPUT_DIR/tensorboard
         callbacks.append(
-            keras.callbacks.TensorBoard(log_dir=str(output_dir / "tensorboard"))
+            keras.callbacks.TensorBoard(log_dir=str(args.output_dir / "tensorboard"))
         )
     if args.resume:
         # Saves the model, optimizer and epoch after every epoch; a rerun with --resume restores
         # them and carries on from the next epoch. The backup is deleted once training ends.
-        callbacks.append(keras.callbacks.BackupAndRestore(str(output_dir / backup)))
+        callbacks.append(
+            keras.callbacks.BackupAndRestore(str(args.output_dir / backup))
+        )
     return callbacks
 
 
@@ -352,7 +415,19 @@ def parse_args():
         default=",".join(TARGET_COLUMNS),
         help="the label column(s), comma-separated",
     )
-    parser.add_argument("--epochs", type=int, default=EPOCHS)
+    parser.add_argument(
+        "--epochs",
+        type=int,
+        default=EPOCHS,
+        help="the most epochs to train (early stopping ends sooner)",
+    )
+    parser.add_argument("--learning-rate", type=float, default=LEARNING_RATE)
+    parser.add_argument(
+        "--patience",
+        type=int,
+        default=PATIENCE,
+        help="epochs without validation improvement before training stops",
+    )
     parser.add_argument("--fine-tune-epochs", type=int, default=FINE_TUNE_EPOCHS)
     parser.add_argument(
         "--no-pretrained-weights",
@@ -394,7 +469,19 @@ def parse_args():
         choices=["mixed_float16", "mixed_bfloat16"],
         help="compute in 16-bit floats, keeping float32 weights (bfloat16 suits TPUs and CPUs)",
     )
+    verbosity = parser.add_mutually_exclusive_group()
+    verbosity.add_argument(
+        "--verbose",
+        action="store_true",
+        help="progress bars even when output is not a terminal",
+    )
+    verbosity.add_argument("--quiet", action="store_true", help="no per-epoch output")
     args = parser.parse_args()
+    for name in ("epochs", "patience", "batch_size"):
+        if getattr(args, name) < 1:
+            parser.error(f"--{name.replace('_', '-')} must be at least 1")
+    if args.learning_rate <= 0:
+        parser.error("--learning-rate must be positive")
     if args.data is not None and not args.data.exists():
         parser.error(f"--data {args.data} does not exist")
     if args.tensorboard and importlib.util.find_spec("tensorboard") is None:
@@ -426,7 +513,12 @@ def main():
     else:
         data_path = args.data
 
-    x, targets, columns = load_dataset(data_path, target_columns)
+    paths, targets, columns = list_samples(data_path, target_columns)
+    image_shape = IMAGE_SHAPE
+    print(
+        f"Images: {image_shape[0]}x{image_shape[1]} with {image_shape[2]} channel(s), as IMAGE_SHAPE sets"
+    )
+    x = stack_samples(read_each(paths, lambda path: read_sample(path, image_shape)))
     y, label_names = encode_labels(targets, columns)
     (x_train, y_train), (x_val, y_val), (x_test, y_test) = split_dataset(x, y, rng)
     print(
@@ -437,11 +529,13 @@ def main():
     # The training log appends (fine-tuning and a resumed run continue it); else start it afresh.
     if not (args.resume and (args.output_dir / "backup").is_dir()):
         (args.output_dir / "training_log.csv").unlink(missing_ok=True)
+    # Progress bars on a terminal; one line per epoch (EpochLines) in a log file or pipe.
+    progress_bars = args.verbose or (sys.stdout.isatty() and not args.quiet)
     with distribution_scope(args.distribute):
         model = build_model(
             x_train, y_train, label_names, weights=weights, augment=not args.no_augment
         )
-        compile_model(model, LEARNING_RATE)
+        compile_model(model, args.learning_rate)
         model.summary()
         history = model.fit(
             x_train,
@@ -449,8 +543,13 @@ def main():
             validation_data=(x_val, y_val),
             epochs=args.epochs,
             batch_size=args.batch_size,
-            callbacks=make_callbacks(args),
+            callbacks=make_callbacks(args, progress_bars),
+            verbose=int(progress_bars),
         )
+        if len(history.epoch) == args.epochs:
+            print(
+                f"Training stopped at the --epochs cap ({args.epochs}), not by early stopping: more epochs may help"
+            )
         if args.fine_tune_epochs:
             unfreeze_top_of_base(model)
             # Recompile: which weights train has changed.
@@ -462,7 +561,10 @@ def main():
                 initial_epoch=len(history.epoch),
                 epochs=len(history.epoch) + args.fine_tune_epochs,
                 batch_size=args.batch_size,
-                callbacks=make_callbacks(args, backup="backup_fine_tuning"),
+                callbacks=make_callbacks(
+                    args, progress_bars, backup="backup_fine_tuning"
+                ),
+                verbose=int(progress_bars),
             )
             for name, values in fine_tuning.history.items():
                 history.history[name] += values
@@ -491,7 +593,7 @@ def main():
     predictions = model.predict(x_test[:5], verbose=0)
     for prediction, target in zip(predictions, y_test[:5]):
         print(
-            f"predicted {describe(prediction, label_names)}, true {describe(target, label_names)}"
+            f"predicted {describe(prediction, label_names)}, true {describe_label(target, label_names)}"
         )
 
 
