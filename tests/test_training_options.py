@@ -81,15 +81,30 @@ def test_no_augment_and_onehot_class_weights(tmp_path, run_script):
         ("forecast", "timeseries", "forecast.png"),
         ("tagging", "text", "confusion_matrix.png"),
         ("multiclass", "audio", "confusion_matrix.png"),
+        ("regression", "video", "predictions.png"),
+        ("binary", "volume", "confusion_matrix.png"),
     ],
 )
-def test_evaluation_picture_and_tensorboard(tmp_path, run_script, task, data, picture):
+def test_options_on_each_modality(tmp_path, run_script, task, data, picture):
+    """The evaluation picture, TensorBoard logs, a backed-up run and a SavedModel export."""
+    import keras
+    import tensorflow as tf
+
     script = write_script(tmp_path, task, data)
     samples = 300 if data == "timeseries" else 60
-    run_script(script, "--synthetic", samples, "--epochs", 1, "--tensorboard")
+    run_script(
+        script, "--synthetic", samples, "--epochs", 1, "--tensorboard", "--resume",
+        "--export", "saved_model",
+    )  # fmt: skip
     out = tmp_path / "output"
     assert (out / picture).stat().st_size > 0
     assert list((out / "tensorboard" / "train").glob("events.out.tfevents.*"))
+    assert not (out / "backup").exists()  # the run finished: its backup is gone
+    model = keras.models.load_model(out / "model.keras")
+    saved_model = tf.saved_model.load(str(out / "saved_model"))
+    inputs = np.zeros((2, *model.input_shape[1:]), dtype=model.inputs[0].dtype)
+    served = saved_model.serve(inputs).numpy()
+    np.testing.assert_allclose(served, model.predict(inputs, verbose=0), rtol=1e-4, atol=1e-4)
 
 
 def test_class_weight_is_offered_to_classification_only(tmp_path):
