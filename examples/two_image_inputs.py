@@ -36,6 +36,7 @@ import keras
 import numpy as np
 from keras import layers
 from matplotlib.figure import Figure
+from PIL import UnidentifiedImageError
 
 # Settings. The command-line options of the same names override the first five.
 EPOCHS = 200  # a cap: early stopping normally ends training well before it
@@ -54,7 +55,10 @@ SAME_CLASSES = ["different", "same"]
 def read_image(path, shape):
     """An image file as a uint8 array of `shape`: resized, in the colour mode its channels say."""
     color_mode = {1: "grayscale", 3: "rgb", 4: "rgba"}[shape[-1]]
-    image = keras.utils.load_img(path, color_mode=color_mode, target_size=shape[:2])
+    try:
+        image = keras.utils.load_img(path, color_mode=color_mode, target_size=shape[:2])
+    except UnidentifiedImageError:  # its message names an in-memory copy, not the file
+        raise ValueError("not an image file Pillow can read") from None
     return keras.utils.img_to_array(image, dtype="uint8")
 
 
@@ -529,8 +533,8 @@ def main():
             x_train,
             y_train,
             validation_data=(x_val, y_val),
-            epochs=args.epochs,
             batch_size=args.batch_size,
+            epochs=args.epochs,
             callbacks=make_callbacks(args, progress_bars),
             verbose=int(progress_bars),
         )

@@ -26,8 +26,10 @@ logs); with --export, saved_model/ or model.onnx (for serving).
 import argparse
 import contextlib
 import csv
+import functools
 import importlib.util
 import json
+import math
 import re
 import shutil
 import sys
@@ -51,6 +53,7 @@ TARGET_COLUMNS = ["target"]  # --target overrides
 VOCAB_SIZE = 20000  # at most this many words (the most frequent); all others share one out-of-vocabulary token
 SEQUENCE_LENGTH = 200  # words per text: longer texts are cut, shorter ones padded
 EMBEDDING_DIM = 128
+READ_WORKERS = 4  # threads reading sample files ahead of the training step
 
 
 # ## 1. Load the data
@@ -155,25 +158,44 @@ def read_labels_csv(labels_file, target_columns):
     )
 
 
-def read_each(paths, read):
-    """read(path) for every path; a file that cannot be read stops the script, named."""
-    results = []
-    for path in paths:
-        try:
-            results.append(read(path))
-        except (OSError, ValueError, EOFError) as error:
-            raise SystemExit(f"error: cannot read {path}: {error}") from None
-    return results
+class SampleBatches(keras.utils.PyDataset):
+    """(samples, targets) batches read from the sample files while the model trains: worker
+    threads read ahead of the training step, so memory holds a few batches, not the dataset.
+    `encode` turns a list of samples into the model's input array."""
 
+    def __init__(self, paths, y, batch_size, encode=np.stack, shuffle_seed=None):
+        super().__init__(workers=READ_WORKERS)
+        self.paths, self.y, self.batch_size, self.encode = paths, y, batch_size, encode
+        self.order = np.arange(len(paths))
+        self.rng = None if shuffle_seed is None else np.random.default_rng(shuffle_seed)
+        self.on_epoch_end()
 
-def stack_samples(samples):
-    """The samples as one array; they must share one shape."""
-    shapes = sorted({np.shape(sample) for sample in samples})
-    if len(shapes) > 1:
-        raise SystemExit(
-            f"error: the samples differ in shape ({shapes[0]}, {shapes[1]}, ...); make them one size"
+    def __len__(self):
+        return math.ceil(len(self.paths) / self.batch_size)
+
+    def __getitem__(self, index):
+        rows = self.order[index * self.batch_size : (index + 1) * self.batch_size]
+        return (
+            self.encode([read_sample_or_exit(self.paths[row]) for row in rows]),
+            self.y[rows],
         )
-    return np.array(samples)
+
+    @property
+    def sample_shape(self):
+        """The shape of one model input, from the first file."""
+        return self.encode([read_sample_or_exit(self.paths[0])]).shape[1:]
+
+    def on_epoch_end(self):
+        if self.rng is not None:  # training batches: a new order every epoch
+            self.rng.shuffle(self.order)
+
+
+def read_sample_or_exit(path, read=read_sample):
+    """read(path); a file that cannot be read stops the script, named."""
+    try:
+        return read(path)
+    except (OSError, ValueError, EOFError) as error:
+        raise SystemExit(f"error: cannot read {path}: {error}") from None
 
 
 def encode_labels(targets, columns):
@@ -559,17 +581,25 @@ def main():
     else:
         data_path = args.data
 
+    # Split the list of files, not the samples: nothing is read yet.
     paths, targets, columns = list_samples(data_path, target_columns)
-    x = stack_samples(read_each(paths, read_sample))
     y, label_names = encode_labels(targets, columns)
-    (x_train, y_train), (x_val, y_val), (x_test, y_test) = split_dataset(x, y, rng)
-    vocabulary = fit_vocabulary(x_train)  # from the training split only
+    (x_train, y_train), (x_val, y_val), (x_test, y_test) = split_dataset(
+        np.array(paths), y, rng
+    )
+    # From the training split only, reading its files once.
+    vocabulary = fit_vocabulary(map(read_sample_or_exit, x_train))
     (args.output_dir / "vocabulary.txt").write_text(
         "\n".join(vocabulary) + "\n", encoding="utf-8"
     )
-    x_train, x_val, x_test = (
-        vectorize(texts, vocabulary) for texts in (x_train, x_val, x_test)
+    encode = functools.partial(
+        vectorize, vocabulary=vocabulary
+    )  # texts to word indices
+    train_batches = SampleBatches(
+        x_train, y_train, args.batch_size, encode=encode, shuffle_seed=args.seed
     )
+    val_batches = SampleBatches(x_val, y_val, args.batch_size, encode=encode)
+    test_batches = SampleBatches(x_test, y_test, args.batch_size, encode=encode)
     print(
         f"{len(x_train)} training, {len(x_val)} validation, {len(x_test)} test samples"
     )
@@ -589,15 +619,13 @@ def main():
     # Progress bars on a terminal; one line per epoch (EpochLines) in a log file or pipe.
     progress_bars = args.verbose or (sys.stdout.isatty() and not args.quiet)
     with distribution_scope(args.distribute):
-        model = build_model(x_train, y_train, label_names, len(vocabulary))
+        model = build_model(train_batches, y_train, label_names, len(vocabulary))
         compile_model(model, args.learning_rate)
         model.summary()
         history = model.fit(
-            x_train,
-            y_train,
-            validation_data=(x_val, y_val),
+            train_batches,
+            validation_data=val_batches,
             epochs=args.epochs,
-            batch_size=args.batch_size,
             class_weight=class_weight,
             callbacks=make_callbacks(args, progress_bars),
             verbose=int(progress_bars),
@@ -610,17 +638,18 @@ def main():
 
     # ## 5. Evaluate, save and predict
     # The test split played no part in training or model selection: this is the honest score.
-    results = model.evaluate(
-        x_test, y_test, batch_size=args.batch_size, return_dict=True, verbose=0
-    )
+    results = model.evaluate(test_batches, return_dict=True, verbose=0)
     metrics = {name: float(value) for name, value in results.items()}
     (args.output_dir / "metrics.json").write_text(json.dumps(metrics, indent=2) + "\n")
     print(
         "Test " + ", ".join(f"{name}: {value:.4f}" for name, value in metrics.items())
     )
-    predictions = model.predict(x_test, batch_size=args.batch_size, verbose=0)
+    predictions = model.predict(test_batches, verbose=0)
     plot_confusion_matrix(
-        predictions, y_test, label_names, args.output_dir / "confusion_matrix.png"
+        predictions,
+        test_batches.y,
+        label_names,
+        args.output_dir / "confusion_matrix.png",
     )
     model.save(args.output_dir / "model.keras")
     if args.export:
@@ -628,8 +657,9 @@ def main():
 
     # Reload the saved model and predict, as an application would.
     model = keras.models.load_model(args.output_dir / "model.keras")
-    predictions = model.predict(x_test[:5], verbose=0)
-    for prediction, target in zip(predictions, y_test[:5]):
+    samples, targets = test_batches[0]
+    predictions = model.predict(samples[:5], verbose=0)
+    for prediction, target in zip(predictions, targets[:5]):
         print(
             f"predicted {describe(prediction, label_names)}, true {describe_label(target, label_names)}"
         )

@@ -26,8 +26,10 @@ logs); with --export, saved_model/ or model.onnx (for serving).
 import argparse
 import contextlib
 import csv
+import functools
 import importlib.util
 import json
+import math
 import shutil
 import sys
 from collections import Counter
@@ -54,6 +56,7 @@ TARGET_COLUMNS = ["labels"]  # --target overrides
 MAX_IMAGE_SIDE = 128
 SYNTHETIC_IMAGE_SHAPE = (32, 32, 3)  # what --synthetic writes: height, width, channels
 COLOR_CHANNELS = {"grayscale": 1, "rgb": 3, "rgba": 4}
+READ_WORKERS = 4  # threads reading sample files ahead of the training step
 
 
 # ## 1. Load the data
@@ -69,12 +72,24 @@ def open_image(path):
         raise ValueError("not an image file Pillow can read") from None
 
 
-def read_sample(path, shape):
-    """An image file as a uint8 array of `shape` (height, width, channels)."""
-    mode = {1: "L", 3: "RGB", 4: "RGBA"}[shape[-1]]
+def read_sample(path):
+    """An image file, decoded, in its own size and colour mode (`to_array` makes it one shape)."""
     with open_image(path) as image:
-        image = image.convert(mode).resize((shape[1], shape[0]))
-    return np.asarray(image, dtype="uint8").reshape(shape)
+        image.load()
+    return image
+
+
+def to_array(images, shape):
+    """Images as one uint8 array of (images, *shape): resized and converted to its channels."""
+    mode = {1: "L", 3: "RGB", 4: "RGBA"}[shape[-1]]
+    return np.stack(
+        [
+            np.asarray(
+                image.convert(mode).resize((shape[1], shape[0])), dtype="uint8"
+            ).reshape(shape)
+            for image in images
+        ]
+    )
 
 
 def image_format(path):
@@ -90,7 +105,7 @@ def choose_image_shape(paths, image_size, color_mode):
     if image_size is not None and min(image_size) < 1:
         raise SystemExit("error: --image-size needs two positive numbers: HEIGHT WIDTH")
     if image_size is None or color_mode is None:
-        formats = read_each(paths, image_format)
+        formats = [read_sample_or_exit(path, image_format) for path in paths]
     if image_size is None:
         (width, height), _ = Counter(size for size, _ in formats).most_common(1)[0]
         scale = min(1.0, MAX_IMAGE_SIDE / max(height, width))
@@ -180,25 +195,44 @@ def write_synthetic_dataset(data_dir, num_samples, rng, target_columns):
     return data_dir
 
 
-def read_each(paths, read):
-    """read(path) for every path; a file that cannot be read stops the script, named."""
-    results = []
-    for path in paths:
-        try:
-            results.append(read(path))
-        except (OSError, ValueError, EOFError) as error:
-            raise SystemExit(f"error: cannot read {path}: {error}") from None
-    return results
+class SampleBatches(keras.utils.PyDataset):
+    """(samples, targets) batches read from the sample files while the model trains: worker
+    threads read ahead of the training step, so memory holds a few batches, not the dataset.
+    `encode` turns a list of samples into the model's input array."""
 
+    def __init__(self, paths, y, batch_size, encode=np.stack, shuffle_seed=None):
+        super().__init__(workers=READ_WORKERS)
+        self.paths, self.y, self.batch_size, self.encode = paths, y, batch_size, encode
+        self.order = np.arange(len(paths))
+        self.rng = None if shuffle_seed is None else np.random.default_rng(shuffle_seed)
+        self.on_epoch_end()
 
-def stack_samples(samples):
-    """The samples as one array; they must share one shape."""
-    shapes = sorted({np.shape(sample) for sample in samples})
-    if len(shapes) > 1:
-        raise SystemExit(
-            f"error: the samples differ in shape ({shapes[0]}, {shapes[1]}, ...); make them one size"
+    def __len__(self):
+        return math.ceil(len(self.paths) / self.batch_size)
+
+    def __getitem__(self, index):
+        rows = self.order[index * self.batch_size : (index + 1) * self.batch_size]
+        return (
+            self.encode([read_sample_or_exit(self.paths[row]) for row in rows]),
+            self.y[rows],
         )
-    return np.array(samples)
+
+    @property
+    def sample_shape(self):
+        """The shape of one model input, from the first file."""
+        return self.encode([read_sample_or_exit(self.paths[0])]).shape[1:]
+
+    def on_epoch_end(self):
+        if self.rng is not None:  # training batches: a new order every epoch
+            self.rng.shuffle(self.order)
+
+
+def read_sample_or_exit(path, read=read_sample):
+    """read(path); a file that cannot be read stops the script, named."""
+    try:
+        return read(path)
+    except (OSError, ValueError, EOFError) as error:
+        raise SystemExit(f"error: cannot read {path}: {error}") from None
 
 
 def encode_labels(targets, columns):
@@ -268,7 +302,7 @@ def class_counts(y, label_names):
 # ## 3. Build the model
 def build_model(x_train, y_train, label_names, augment=True):
     """A SeparableConv2D convnet with a multilabel head; input statistics come from the training split."""
-    inputs = keras.Input(shape=x_train.shape[1:])
+    inputs = keras.Input(shape=x_train.sample_shape)
     x = inputs
     if augment:
         # A new random variant of each training image every epoch. Keras applies these layers
@@ -556,16 +590,28 @@ def main():
     else:
         data_path = args.data
 
+    # Split the list of files, not the samples: nothing is read yet.
     paths, targets, columns = list_samples(data_path, target_columns)
+    y, label_names = encode_labels(targets, columns)
+    (x_train, y_train), (x_val, y_val), (x_test, y_test) = split_dataset(
+        np.array(paths), y, rng
+    )
+    # From every file's header, so an unreadable file stops the script before training.
+    paths = np.concatenate([x_train, x_val, x_test])
     image_shape, color_mode = choose_image_shape(
         paths, args.image_size, args.color_mode
     )
     print(
         f"Images: {image_shape[0]}x{image_shape[1]} {color_mode} (--image-size and --color-mode choose others)"
     )
-    x = stack_samples(read_each(paths, lambda path: read_sample(path, image_shape)))
-    y, label_names = encode_labels(targets, columns)
-    (x_train, y_train), (x_val, y_val), (x_test, y_test) = split_dataset(x, y, rng)
+    encode = functools.partial(
+        to_array, shape=image_shape
+    )  # decoded images to one array
+    train_batches = SampleBatches(
+        x_train, y_train, args.batch_size, encode=encode, shuffle_seed=args.seed
+    )
+    val_batches = SampleBatches(x_val, y_val, args.batch_size, encode=encode)
+    test_batches = SampleBatches(x_test, y_test, args.batch_size, encode=encode)
     print(
         f"{len(x_train)} training, {len(x_val)} validation, {len(x_test)} test samples"
     )
@@ -582,15 +628,15 @@ def main():
     # Progress bars on a terminal; one line per epoch (EpochLines) in a log file or pipe.
     progress_bars = args.verbose or (sys.stdout.isatty() and not args.quiet)
     with distribution_scope(args.distribute):
-        model = build_model(x_train, y_train, label_names, augment=not args.no_augment)
+        model = build_model(
+            train_batches, y_train, label_names, augment=not args.no_augment
+        )
         compile_model(model, args.learning_rate)
         model.summary()
         history = model.fit(
-            x_train,
-            y_train,
-            validation_data=(x_val, y_val),
+            train_batches,
+            validation_data=val_batches,
             epochs=args.epochs,
-            batch_size=args.batch_size,
             callbacks=make_callbacks(args, progress_bars),
             verbose=int(progress_bars),
         )
@@ -602,9 +648,7 @@ def main():
 
     # ## 5. Evaluate, save and predict
     # The test split played no part in training or model selection: this is the honest score.
-    results = model.evaluate(
-        x_test, y_test, batch_size=args.batch_size, return_dict=True, verbose=0
-    )
+    results = model.evaluate(test_batches, return_dict=True, verbose=0)
     metrics = {name: float(value) for name, value in results.items()}
     (args.output_dir / "metrics.json").write_text(json.dumps(metrics, indent=2) + "\n")
     print(
@@ -616,8 +660,9 @@ def main():
 
     # Reload the saved model and predict, as an application would.
     model = keras.models.load_model(args.output_dir / "model.keras")
-    predictions = model.predict(x_test[:5], verbose=0)
-    for prediction, target in zip(predictions, y_test[:5]):
+    samples, targets = test_batches[0]
+    predictions = model.predict(samples[:5], verbose=0)
+    for prediction, target in zip(predictions, targets[:5]):
         print(
             f"predicted {describe(prediction, label_names)}, true {describe_label(target, label_names)}"
         )

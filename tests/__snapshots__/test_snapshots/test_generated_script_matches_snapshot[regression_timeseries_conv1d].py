@@ -475,8 +475,8 @@ def main():
             x_train,
             y_train,
             validation_data=(x_val, y_val),
-            epochs=args.epochs,
             batch_size=args.batch_size,
+            epochs=args.epochs,
             callbacks=make_callbacks(args, progress_bars),
             verbose=int(progress_bars),
         )
