@@ -142,15 +142,21 @@ def test_options_and_data_are_checked_before_keras_is_imported(tmp_path):
     (tmp_path / "shadow" / "keras" / "__init__.py").write_text('raise SystemExit("keras imported")')
     script = tmp_path / "train.py"
     script.write_text(generate.render(generate.ScriptSpec.build("multiclass", "image")))
-    for args, message in [
-        (["--data", "nowhere"], "--data nowhere does not exist"),
-        (["--synthetic", "5"], "--synthetic needs at least 20 samples"),
-        (["--data", "x", "--epochs", "many"], "argument --epochs: invalid int value: 'many'"),
+    jax_cluster = {"JAX_COORDINATOR_ADDRESS": "127.0.0.1:1234"}  # without the other two
+    for args, environment, message in [
+        (["--data", "nowhere"], {}, "--data nowhere does not exist"),
+        (["--synthetic", "5"], {}, "--synthetic needs at least 20 samples"),
+        (["--data", "x", "--epochs", "many"], {}, "argument --epochs: invalid int value: 'many'"),
+        (
+            ["--synthetic", "20", "--distribute"],
+            jax_cluster,
+            "needs all of JAX_COORDINATOR_ADDRESS, JAX_NUM_PROCESSES, JAX_PROCESS_ID",
+        ),
     ]:
         result = subprocess.run(
             [sys.executable, "train.py", *args],
             cwd=tmp_path,
-            env={**os.environ, "PYTHONPATH": str(tmp_path / "shadow")},
+            env={**os.environ, **environment, "PYTHONPATH": str(tmp_path / "shadow")},
             check=False,
             capture_output=True,
             text=True,

@@ -68,7 +68,8 @@ def parse_args():
     parser.add_argument(
         "--distribute",
         action="store_true",
-        help="train data-parallel on all visible GPUs/TPUs",
+        help="train data-parallel on all visible GPUs/TPUs, and on every worker of the cluster"
+        " TF_CONFIG (TensorFlow) or JAX_COORDINATOR_ADDRESS (JAX) describes",
     )
     parser.add_argument(
         "--mixed-precision",
@@ -82,6 +83,15 @@ def parse_args():
         parser.error(f"--data {args.data} does not exist")
     if args.synthetic is not None and args.synthetic < 20:
         parser.error("--synthetic needs at least 20 samples to fill three splits")
+    jax_cluster = ["JAX_COORDINATOR_ADDRESS", "JAX_NUM_PROCESSES", "JAX_PROCESS_ID"]
+    if (
+        args.distribute
+        and jax_cluster[0] in os.environ
+        and not set(jax_cluster) <= set(os.environ)
+    ):
+        parser.error(
+            f"--distribute on a JAX cluster needs all of {', '.join(jax_cluster)}"
+        )
     return args
 
 
