@@ -227,6 +227,21 @@ class SampleBatches(keras.utils.PyDataset):
             self.rng.shuffle(self.order)
 
 
+def feature_statistics(batches):
+    """The mean and variance of each feature (the last axis) over every sample, read batch by
+    batch. (Normalization.adapt needs TensorFlow for anything but one array in memory.)
+    """
+    count, total, total_squares = 0, 0.0, 0.0
+    for samples, _ in batches:
+        samples = samples.astype("float64")
+        axes = tuple(range(samples.ndim - 1))
+        count += samples[..., 0].size
+        total = total + samples.sum(axis=axes)
+        total_squares = total_squares + np.square(samples).sum(axis=axes)
+    mean = total / count
+    return mean, total_squares / count - np.square(mean)
+
+
 def shard(x, y, worker, workers):
     """A worker's share of a split: every workers-th sample, as many on every worker (they step
     together, so none may run out of batches first)."""
