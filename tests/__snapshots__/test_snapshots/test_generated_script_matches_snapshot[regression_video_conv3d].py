@@ -29,14 +29,13 @@ import csv
 import importlib.util
 import json
 import math
+import os
 import shutil
 import sys
+import tempfile
 from pathlib import Path
 
-import keras
 import numpy as np
-from keras import layers
-from matplotlib.figure import Figure
 
 # Settings. The command-line options of the same names override the first five.
 EPOCHS = 200  # a cap: early stopping normally ends training well before it
@@ -46,10 +45,126 @@ LEARNING_RATE = 1e-3
 PATIENCE = 10  # epochs without validation improvement before training stops
 VALIDATION_FRACTION = 0.15
 TEST_FRACTION = 0.15
+# What a run writes to --output-dir, files and folders (an earlier run's are deleted when
+# training starts).
+OUTPUT_FILES = [
+    "model.keras",
+    "checkpoint.keras",
+    "history.png",
+    "predictions.png",
+    "metrics.json",
+    "training_log.csv",
+    "tensorboard",
+    "saved_model",
+    "model.onnx",
+]
 TARGET_COLUMNS = ["target"]  # --target overrides
 SYNTHETIC_SHAPE = (8, 32, 32, 3)  # frames, height, width, channels
 READ_WORKERS = 4  # threads reading sample files ahead of the training step
 
+
+def parse_args():
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    source = parser.add_mutually_exclusive_group(required=True)
+    source.add_argument(
+        "--data", type=Path, help="the dataset, in the layout described above"
+    )
+    source.add_argument(
+        "--synthetic",
+        type=int,
+        metavar="N",
+        help="generate N random samples and train on them",
+    )
+    parser.add_argument(
+        "--target",
+        default=",".join(TARGET_COLUMNS),
+        help="the label column(s), comma-separated",
+    )
+    parser.add_argument(
+        "--epochs",
+        type=int,
+        default=EPOCHS,
+        help="the most epochs to train (early stopping ends sooner)",
+    )
+    parser.add_argument("--learning-rate", type=float, default=LEARNING_RATE)
+    parser.add_argument(
+        "--patience",
+        type=int,
+        default=PATIENCE,
+        help="epochs without validation improvement before training stops",
+    )
+    parser.add_argument("--batch-size", type=int, default=BATCH_SIZE)
+    parser.add_argument("--output-dir", type=Path, default=Path("output"))
+    parser.add_argument("--seed", type=int, default=SEED)
+    parser.add_argument(
+        "--distribute",
+        action="store_true",
+        help="train data-parallel on all visible GPUs/TPUs, and on every worker of the cluster"
+        " TF_CONFIG (TensorFlow) or JAX_COORDINATOR_ADDRESS (JAX) describes",
+    )
+    parser.add_argument(
+        "--tensorboard",
+        action="store_true",
+        help="write TensorBoard logs to OUTPUT_DIR/tensorboard",
+    )
+    parser.add_argument(
+        "--resume",
+        action="store_true",
+        help="back up every epoch, and continue an interrupted run from its last backup",
+    )
+    parser.add_argument(
+        "--export",
+        choices=["saved_model", "onnx"],
+        help="also export the trained model for serving (a TensorFlow SavedModel or an ONNX file)",
+    )
+    parser.add_argument(
+        "--mixed-precision",
+        nargs="?",
+        const="mixed_float16",
+        choices=["mixed_float16", "mixed_bfloat16"],
+        help="compute in 16-bit floats, keeping float32 weights (bfloat16 suits TPUs and CPUs)",
+    )
+    verbosity = parser.add_mutually_exclusive_group()
+    verbosity.add_argument(
+        "--verbose",
+        action="store_true",
+        help="progress bars even when output is not a terminal",
+    )
+    verbosity.add_argument("--quiet", action="store_true", help="no per-epoch output")
+    args = parser.parse_args()
+    for name in ("epochs", "patience", "batch_size"):
+        if getattr(args, name) < 1:
+            parser.error(f"--{name.replace('_', '-')} must be at least 1")
+    if args.learning_rate <= 0:
+        parser.error("--learning-rate must be positive")
+    if args.data is not None and not args.data.exists():
+        parser.error(f"--data {args.data} does not exist")
+    if args.tensorboard and importlib.util.find_spec("tensorboard") is None:
+        parser.error(
+            "--tensorboard needs the tensorboard package: pip install tensorboard"
+        )
+    if args.synthetic is not None and args.synthetic < 20:
+        parser.error("--synthetic needs at least 20 samples to fill three splits")
+    jax_cluster = ["JAX_COORDINATOR_ADDRESS", "JAX_NUM_PROCESSES", "JAX_PROCESS_ID"]
+    if (
+        args.distribute
+        and jax_cluster[0] in os.environ
+        and not set(jax_cluster) <= set(os.environ)
+    ):
+        parser.error(
+            f"--distribute on a JAX cluster needs all of {', '.join(jax_cluster)}"
+        )
+    return args
+
+
+if __name__ == "__main__":
+    # Check the options and --data now: importing Keras takes seconds, a typo should not.
+    ARGS = parse_args()
+
+# Imported after the option check above.
+import keras
+from keras import layers
+from matplotlib.figure import Figure
 
 # ## 1. Load the data
 FILE_SUFFIXES = (".npy",)
@@ -177,6 +292,28 @@ class SampleBatches(keras.utils.PyDataset):
             self.rng.shuffle(self.order)
 
 
+def feature_statistics(batches):
+    """The mean and variance of each feature (the last axis) over every sample, read batch by
+    batch. (Normalization.adapt needs TensorFlow for anything but one array in memory.)
+    """
+    count, total, total_squares = 0, 0.0, 0.0
+    for samples, _ in batches:
+        samples = samples.astype("float64")
+        axes = tuple(range(samples.ndim - 1))
+        count += samples[..., 0].size
+        total = total + samples.sum(axis=axes)
+        total_squares = total_squares + np.square(samples).sum(axis=axes)
+    mean = total / count
+    return mean, total_squares / count - np.square(mean)
+
+
+def shard(x, y, worker, workers):
+    """A worker's share of a split: every workers-th sample, as many on every worker (they step
+    together, so none may run out of batches first)."""
+    usable = len(x) - len(x) % workers
+    return x[worker:usable:workers], y[worker:usable:workers]
+
+
 def read_sample_or_exit(path, read=read_sample):
     """read(path); a file that cannot be read stops the script, named."""
     try:
@@ -216,8 +353,8 @@ def split_dataset(x, y, rng):
 def build_model(x_train, y_train, label_names):
     """A 3-D convnet with a regression head; input statistics come from the training split."""
     inputs = keras.Input(shape=x_train.sample_shape)
-    normalizer = layers.Normalization()  # per-feature mean and variance
-    normalizer.adapt(x_train)
+    mean, variance = feature_statistics(x_train)  # reads the training split once
+    normalizer = layers.Normalization(mean=mean, variance=variance)  # per-feature
     x = normalizer(inputs)
     # 3-D convolutions see depth (or time) as well as height and width.
     x = layers.Conv3D(32, 3, padding="same", activation="relu")(x)
@@ -238,29 +375,50 @@ def build_model(x_train, y_train, label_names):
 
 
 # ## 4. Train
-def distribution_scope(distribute):
-    """Where to build and compile the model: with --distribute, data-parallel over every
-    visible accelerator using the backend's own engine."""
+def set_up_distribution(distribute):
+    """With --distribute, data-parallel training with the backend's own engine: over every
+    accelerator here and, when the environment describes a cluster (TF_CONFIG on TensorFlow;
+    JAX_COORDINATOR_ADDRESS, JAX_NUM_PROCESSES and JAX_PROCESS_ID on JAX), on every worker of it.
+    Returns where to build the model, this worker's index (0 is the chief) and the worker count.
+    """
     if not distribute:
-        return contextlib.nullcontext()
+        return contextlib.nullcontext(), 0, 1
     backend = keras.backend.backend()
     if backend == "tensorflow":
         import tensorflow as tf  # the strategy only; the model itself stays backend-agnostic
 
-        strategy = tf.distribute.MirroredStrategy()
-        print(f"Data-parallel training on {strategy.num_replicas_in_sync} device(s)")
-        return strategy.scope()
-    if backend == "jax":
-        devices = keras.distribution.list_devices()
+        if "TF_CONFIG" in os.environ:
+            strategy = tf.distribute.MultiWorkerMirroredStrategy()
+            worker = strategy.cluster_resolver.task_id
+            workers = strategy.cluster_resolver.cluster_spec().num_tasks("worker")
+        else:
+            strategy = tf.distribute.MirroredStrategy()
+            worker, workers = 0, 1
+        devices, scope = strategy.num_replicas_in_sync, strategy.scope()
+    elif backend == "jax":
+        import jax  # the cluster only; the model itself stays backend-agnostic
+
+        if "JAX_COORDINATOR_ADDRESS" in os.environ:  # read by initialize() itself
+            jax.distributed.initialize(
+                num_processes=int(os.environ["JAX_NUM_PROCESSES"]),
+                process_id=int(os.environ["JAX_PROCESS_ID"]),
+            )
+        worker, workers = jax.process_index(), jax.process_count()
+        all_devices = keras.distribution.list_devices()  # every process's devices
+        # auto_shard_dataset=False: each worker already reads only its own share of the files.
         keras.distribution.set_distribution(
-            keras.distribution.DataParallel(devices=devices)
+            keras.distribution.DataParallel(
+                devices=all_devices, auto_shard_dataset=False
+            )
         )
-        print(f"Data-parallel training on {len(devices)} device(s)")
+        devices, scope = len(all_devices), contextlib.nullcontext()
     else:
         print(
             f"--distribute: Keras has no data parallelism for {backend}; using one device"
         )
-    return contextlib.nullcontext()
+        return contextlib.nullcontext(), 0, 1
+    print(f"Data-parallel training on {devices} device(s) across {workers} worker(s)")
+    return scope, worker, workers
 
 
 def compile_model(model, learning_rate):
@@ -285,36 +443,48 @@ class EpochLines(keras.callbacks.Callback):
         print(f"Epoch {epoch + 1}/{self.params['epochs']}: {values}", flush=True)
 
 
-def make_callbacks(args, progress_bars, backup="backup"):
+def start_outputs(output_dir, resuming):
+    """Create the output folder, and delete what an earlier run wrote there: a run that fails
+    must not leave an older model.keras or metrics.json looking like its own. A resumed run
+    keeps what the interrupted one began: its training log, TensorBoard logs and backup.
+    """
+    output_dir.mkdir(parents=True, exist_ok=True)
+    for name in OUTPUT_FILES:
+        path = output_dir / name
+        if resuming and name in ("training_log.csv", "tensorboard"):
+            continue
+        if path.is_dir():
+            shutil.rmtree(path)
+        else:
+            path.unlink(missing_ok=True)
+
+
+def make_callbacks(args, output_dir, progress_bars, backup="backup"):
     callbacks = [
         # Stop once validation loss stalls, and keep the best weights rather than the last.
         keras.callbacks.EarlyStopping(
             monitor="val_loss", patience=args.patience, restore_best_weights=True
         ),
         keras.callbacks.ModelCheckpoint(
-            str(args.output_dir / "checkpoint.keras"),
+            str(output_dir / "checkpoint.keras"),
             monitor="val_loss",
             save_best_only=True,
         ),
         keras.callbacks.ReduceLROnPlateau(
             monitor="val_loss", factor=0.5, patience=max(1, args.patience // 2)
         ),
-        keras.callbacks.CSVLogger(
-            str(args.output_dir / "training_log.csv"), append=True
-        ),
+        keras.callbacks.CSVLogger(str(output_dir / "training_log.csv"), append=True),
     ]
     if not progress_bars and not args.quiet:
         callbacks.append(EpochLines())
     if args.tensorboard:  # view with: tensorboard --logdir OUTPUT_DIR/tensorboard
         callbacks.append(
-            keras.callbacks.TensorBoard(log_dir=str(args.output_dir / "tensorboard"))
+            keras.callbacks.TensorBoard(log_dir=str(output_dir / "tensorboard"))
         )
     if args.resume:
         # Saves the model, optimizer and epoch after every epoch; a rerun with --resume restores
         # them and carries on from the next epoch. The backup is deleted once training ends.
-        callbacks.append(
-            keras.callbacks.BackupAndRestore(str(args.output_dir / backup))
-        )
+        callbacks.append(keras.callbacks.BackupAndRestore(str(output_dir / backup)))
     return callbacks
 
 
@@ -384,100 +554,20 @@ def export_model(model, export_format, output_dir):
     print(f"Exported {path}")
 
 
-def parse_args():
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    source = parser.add_mutually_exclusive_group(required=True)
-    source.add_argument(
-        "--data", type=Path, help="the dataset, in the layout described above"
-    )
-    source.add_argument(
-        "--synthetic",
-        type=int,
-        metavar="N",
-        help="generate N random samples and train on them",
-    )
-    parser.add_argument(
-        "--target",
-        default=",".join(TARGET_COLUMNS),
-        help="the label column(s), comma-separated",
-    )
-    parser.add_argument(
-        "--epochs",
-        type=int,
-        default=EPOCHS,
-        help="the most epochs to train (early stopping ends sooner)",
-    )
-    parser.add_argument("--learning-rate", type=float, default=LEARNING_RATE)
-    parser.add_argument(
-        "--patience",
-        type=int,
-        default=PATIENCE,
-        help="epochs without validation improvement before training stops",
-    )
-    parser.add_argument("--batch-size", type=int, default=BATCH_SIZE)
-    parser.add_argument("--output-dir", type=Path, default=Path("output"))
-    parser.add_argument("--seed", type=int, default=SEED)
-    parser.add_argument(
-        "--distribute",
-        action="store_true",
-        help="train data-parallel on all visible GPUs/TPUs",
-    )
-    parser.add_argument(
-        "--tensorboard",
-        action="store_true",
-        help="write TensorBoard logs to OUTPUT_DIR/tensorboard",
-    )
-    parser.add_argument(
-        "--resume",
-        action="store_true",
-        help="back up every epoch, and continue an interrupted run from its last backup",
-    )
-    parser.add_argument(
-        "--export",
-        choices=["saved_model", "onnx"],
-        help="also export the trained model for serving (a TensorFlow SavedModel or an ONNX file)",
-    )
-    parser.add_argument(
-        "--mixed-precision",
-        nargs="?",
-        const="mixed_float16",
-        choices=["mixed_float16", "mixed_bfloat16"],
-        help="compute in 16-bit floats, keeping float32 weights (bfloat16 suits TPUs and CPUs)",
-    )
-    verbosity = parser.add_mutually_exclusive_group()
-    verbosity.add_argument(
-        "--verbose",
-        action="store_true",
-        help="progress bars even when output is not a terminal",
-    )
-    verbosity.add_argument("--quiet", action="store_true", help="no per-epoch output")
-    args = parser.parse_args()
-    for name in ("epochs", "patience", "batch_size"):
-        if getattr(args, name) < 1:
-            parser.error(f"--{name.replace('_', '-')} must be at least 1")
-    if args.learning_rate <= 0:
-        parser.error("--learning-rate must be positive")
-    if args.data is not None and not args.data.exists():
-        parser.error(f"--data {args.data} does not exist")
-    if args.tensorboard and importlib.util.find_spec("tensorboard") is None:
-        parser.error(
-            "--tensorboard needs the tensorboard package: pip install tensorboard"
-        )
-    if args.synthetic is not None and args.synthetic < 20:
-        parser.error("--synthetic needs at least 20 samples to fill three splits")
-    return args
-
-
-def main():
-    args = parse_args()
+def main(args):
+    # First: a TensorFlow cluster must be set up before TensorFlow does anything else.
+    scope, worker, workers = set_up_distribution(args.distribute)
     keras.utils.set_random_seed(args.seed)  # seeds Python, NumPy and the backend
     rng = np.random.default_rng(args.seed)
-    args.output_dir.mkdir(parents=True, exist_ok=True)
     if args.mixed_precision:
         keras.mixed_precision.set_global_policy(args.mixed_precision)
+    # Only the chief (worker 0) writes to --output-dir; other workers write to a scratch folder.
+    output_dir = (
+        args.output_dir if worker == 0 else Path(tempfile.mkdtemp(prefix="worker_"))
+    )
     target_columns = args.target.split(",")
     if args.synthetic:
-        synthetic_dir = args.output_dir / "synthetic_data"
+        synthetic_dir = output_dir / "synthetic_data"
         shutil.rmtree(
             synthetic_dir, ignore_errors=True
         )  # no leftovers from an earlier run
@@ -494,62 +584,73 @@ def main():
     (x_train, y_train), (x_val, y_val), (x_test, y_test) = split_dataset(
         np.array(paths), y, rng
     )
+    # The data is good: from here on the output folder belongs to this run.
+    # A run resumed from its backup continues its training log.
+    start_outputs(output_dir, resuming=args.resume and (output_dir / "backup").is_dir())
+    # Every worker reads its own share of the files (all of them when training on one machine);
+    # the preprocessing statistics come from the whole training split, the same on every worker.
+    train_split = SampleBatches(x_train, y_train, args.batch_size)
     train_batches = SampleBatches(
-        x_train, y_train, args.batch_size, shuffle_seed=args.seed
+        *shard(x_train, y_train, worker, workers),
+        args.batch_size,
+        shuffle_seed=args.seed,
     )
-    val_batches = SampleBatches(x_val, y_val, args.batch_size)
-    test_batches = SampleBatches(x_test, y_test, args.batch_size)
+    val_batches = SampleBatches(*shard(x_val, y_val, worker, workers), args.batch_size)
+    test_batches = SampleBatches(
+        *shard(x_test, y_test, worker, workers), args.batch_size
+    )
     print(
         f"{len(x_train)} training, {len(x_val)} validation, {len(x_test)} test samples"
     )
 
-    # The training log appends (fine-tuning and a resumed run continue it); else start it afresh.
-    if not (args.resume and (args.output_dir / "backup").is_dir()):
-        (args.output_dir / "training_log.csv").unlink(missing_ok=True)
     # Progress bars on a terminal; one line per epoch (EpochLines) in a log file or pipe.
     progress_bars = args.verbose or (sys.stdout.isatty() and not args.quiet)
-    with distribution_scope(args.distribute):
-        model = build_model(train_batches, y_train, label_names)
+    with scope:
+        model = build_model(train_split, y_train, label_names)
         compile_model(model, args.learning_rate)
         model.summary()
         history = model.fit(
             train_batches,
             validation_data=val_batches,
             epochs=args.epochs,
-            callbacks=make_callbacks(args, progress_bars),
+            callbacks=make_callbacks(args, output_dir, progress_bars),
             verbose=int(progress_bars),
         )
         if len(history.epoch) == args.epochs:
             print(
                 f"Training stopped at the --epochs cap ({args.epochs}), not by early stopping: more epochs may help"
             )
-    plot_history(history.history, args.output_dir / "history.png")
+    plot_history(history.history, output_dir / "history.png")
 
     # ## 5. Evaluate, save and predict
     # The test split played no part in training or model selection: this is the honest score.
     results = model.evaluate(test_batches, return_dict=True, verbose=0)
     metrics = {name: float(value) for name, value in results.items()}
-    (args.output_dir / "metrics.json").write_text(json.dumps(metrics, indent=2) + "\n")
+    (output_dir / "metrics.json").write_text(json.dumps(metrics, indent=2) + "\n")
     print(
         "Test " + ", ".join(f"{name}: {value:.4f}" for name, value in metrics.items())
     )
     predictions = model.predict(test_batches, verbose=0)
     plot_predictions(
-        predictions, test_batches.y, label_names, args.output_dir / "predictions.png"
+        predictions, test_batches.y, label_names, output_dir / "predictions.png"
     )
-    model.save(args.output_dir / "model.keras")
+    model.save(output_dir / "model.keras")
     if args.export:
-        export_model(model, args.export, args.output_dir)
+        export_model(model, args.export, output_dir)
 
-    # Reload the saved model and predict, as an application would.
-    model = keras.models.load_model(args.output_dir / "model.keras")
+    # Reload the saved model and predict, as an application would: on one device.
+    if args.distribute:
+        keras.distribution.set_distribution(None)
+    model = keras.models.load_model(output_dir / "model.keras")
     samples, targets = test_batches[0]
     predictions = model.predict(samples[:5], verbose=0)
     for prediction, target in zip(predictions, targets[:5]):
         print(
             f"predicted {describe(prediction, label_names)}, true {describe_label(target, label_names)}"
         )
+    if worker != 0:
+        shutil.rmtree(output_dir)
 
 
 if __name__ == "__main__":
-    main()
+    main(ARGS)
