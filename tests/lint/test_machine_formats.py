@@ -22,14 +22,12 @@ from kgen.lint.rule import all_rules
 
 REPO = Path(__file__).resolve().parents[2]
 SCHEMA = json.loads((REPO / "tests" / "fixtures" / "sarif-schema-2.1.0.json").read_text())
-STACK = textwrap.dedent(
-    """\
+STACK = textwrap.dedent("""\
     from keras import layers, Sequential
     model = Sequential([layers.Input((None, 4)), layers.LSTM(32), layers.LSTM(16)])
     model.add(layers.Dense(3, activation="sigmoid"))
     model.compile(loss="categorical_crossentropy")
-    """
-)
+    """)
 
 
 def notebook(*cells: str) -> str:
@@ -101,7 +99,9 @@ def test_notebook_findings_point_at_the_file_not_at_a_cell_line(project, capsys)
     assert sarif_errors(log) == []
     for result in log["runs"][0]["results"]:
         [location] = result["locations"]
-        assert location["physicalLocation"] == {"artifactLocation": {"uri": "my%20models/rnn.ipynb"}}
+        assert location["physicalLocation"] == {
+            "artifactLocation": {"uri": "my%20models/rnn.ipynb"}
+        }
         assert result["message"]["text"].startswith("cell 2, line ")
         assert result["properties"]["cell"] == 2
     github = lint(capsys, "--format", "github", "my models/rnn.ipynb").splitlines()
