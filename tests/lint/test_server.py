@@ -19,6 +19,14 @@ SCRIPT = textwrap.dedent("""\
     model.add(layers.Dense(3, activation="sigmoid"))
     model.compile(loss="categorical_crossentropy")
     """)
+CONV = textwrap.dedent("""\
+    import keras
+    from keras import layers
+    inputs = keras.Input(shape=(64, 64, 3))
+    x = layers.Conv2D(32, 3)(inputs)
+    x = layers.Conv2D(64, 3)(x)
+    model = keras.Model(inputs, x)
+    """)
 TIMEOUT = 60  # seconds for any one answer: a loaded CI machine, never a hang
 
 
@@ -195,6 +203,36 @@ def test_notebook_document_and_project_configuration(tmp_path):
             outside = session.open(tmp_path / "train.py", SCRIPT)
             assert [d.code for d in await session.diagnostics(inside)] == ["KG002"]
             assert {d.code for d in await session.diagnostics(outside)} == {"KG001", "KG002"}
+            # The configuration changes and is saved: open files are linted again under it.
+            (project / "pyproject.toml").write_text('[tool.kgen.lint]\nignore = ["KG00"]\n')
+            client.text_document_did_save(
+                types.DidSaveTextDocumentParams(
+                    text_document=types.TextDocumentIdentifier(
+                        uri=(project / "pyproject.toml").as_uri()
+                    )
+                )
+            )
+            assert await session.diagnostics(inside) == []
+
+            # An unsafe fix is offered, labelled, and not preferred; info maps to Information.
+            conv = session.open(tmp_path / "conv.py", CONV)
+            [info] = await session.diagnostics(conv)
+            assert (info.code, info.severity) == ("KG003", types.DiagnosticSeverity.Information)
+            actions = await asyncio.wait_for(
+                client.text_document_code_action_async(
+                    types.CodeActionParams(
+                        text_document=types.TextDocumentIdentifier(uri=conv),
+                        range=info.range,
+                        context=types.CodeActionContext(
+                            diagnostics=[info], only=[types.CodeActionKind.QuickFix]
+                        ),
+                    )
+                ),
+                TIMEOUT,
+            )
+            [unsafe] = actions
+            assert unsafe.title.endswith("(unsafe fix)") and not unsafe.is_preferred
+            assert "SeparableConv2D" in apply_edits(CONV, unsafe.edit.changes[conv])
 
             # A notebook: the model is built in one cell and compiled in the next.
             notebook = (tmp_path / "analysis.ipynb").as_uri()
