@@ -190,7 +190,7 @@ def _lint(args) -> int:
 def _lint_stdin(args, linter):
     """`kgen lint -`: the source from standard input; with --fix, the fixed source goes to
     standard output and the report to standard error (as ruff does)."""
-    from kgen.lint.runner import Outcome, _unified_diff
+    from kgen.lint.runner import Outcome
     from kgen.lint.source import Undecodable, decode
 
     path = args.stdin_filename or Path("-")
@@ -204,12 +204,10 @@ def _lint_stdin(args, linter):
     except Undecodable as exc:
         raise KgenError(f"{path}: {exc.message} (line {exc.line})") from None
     checked = linter.lint_text(
-        path, source.text, fix=args.fix or args.diff, unsafe_fixes=args.unsafe_fixes
+        path, source.text, fix=args.fix, unsafe_fixes=args.unsafe_fixes, diff=args.diff
     )
     outcome = checked.outcome
     if args.diff:
-        if checked.text != source.text:
-            outcome.diffs.append(_unified_diff(str(path), source.text, checked.text))
         _report(args, outcome, linter)
     elif args.fix:
         sys.stdout.buffer.write(source.encode(checked.text))

@@ -140,9 +140,12 @@ class Linter:
         return outcome
 
 
-    def lint_text(self, path: Path, text: str, fix=False, unsafe_fixes=False) -> Checked:
+    def lint_text(
+        self, path: Path, text: str, fix=False, unsafe_fixes=False, diff=False
+    ) -> Checked:
         """Lint source held in memory (standard input, an editor's buffer) as the file `path`
-        would be: its project's configuration, rules and notebook handling; nothing is written."""
+        would be: its project's configuration, rules and notebook handling; nothing is written.
+        With `fix` (or `diff`), the fixed text is returned (or its diff kept in the outcome)."""
         from kgen.lint.engine import analyze
         from kgen.lint.rule import rule_by_code
 
@@ -155,13 +158,15 @@ class Linter:
             notebook = read_notebook(text, str(path))
             source = notebook.source
         checked = Checked(text=text)
-        if fix:
+        if fix or diff:
             from kgen.lint.fix import apply_fixes
 
             fixed, count = apply_fixes(source, rules, unsafe_fixes)
             new_text = notebook.with_source(fixed) if notebook and fixed != source else fixed
             if fixed != source and new_text is not None:
                 checked.text, checked.outcome.fixed, source = new_text, count, fixed
+                if diff:
+                    checked.outcome.diffs.append(_unified_diff(str(path), text, new_text))
         _add_findings(path, analyze(source, rules)[1], notebook, checked.outcome)
         return checked
 

@@ -81,6 +81,14 @@ def test_stdin_fix_writes_the_fixed_source_to_stdout(project):
     assert "train.py:3:11: KG001" in err and "KG002" not in err and "Fixed 1 finding." in err
     assert run.returncode == 1  # KG001 is left
     assert (project / "train.py").read_text() == STACK  # the file on disk is not touched
+    run = kgen("lint", "-", "--stdin-filename", "train.py", "--diff", stdin=STACK.encode(),
+               cwd=project)  # fmt: skip
+    assert run.stdout.decode().startswith("--- train.py\n+++ train.py\n@@")
+    assert (
+        "+model = Sequential([layers.Input((None, 4)), layers.LSTM(32, return_sequences=True)"
+        in run.stdout.decode()
+    )
+    assert run.returncode == 1 and run.stderr.decode() == "Would fix 1 finding.\n"
 
 
 def test_stdin_cannot_be_mixed_with_paths(project, capsys):
