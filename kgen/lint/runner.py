@@ -171,16 +171,28 @@ class Linter:
         return checked
 
     def fix_one(self, path: Path, text: str, finding: Finding) -> Edit | None:
-        """The smallest edit of `text` that applies this one finding's fix, if it has one.
-        Scripts only: a notebook's fix rewrites its JSON, which no editor shows as text."""
-        if finding.fix is None or path.suffix == ".ipynb":
+        """The smallest edit that applies this one finding's fix, if it has one: an edit of
+        `text`, or for a notebook, of the text of the finding's cell."""
+        if finding.fix is None:
             return None
         from kgen.lint.fix import apply_one
         from kgen.lint.rule import rule_by_code
 
         rules = [r for code in self.settings_for(path).codes_for(path) if (r := rule_by_code(code))]
-        fixed = apply_one(text, rules, finding.code, finding.line, finding.column)
-        return Edit.between(text, fixed) if fixed != text else None
+        if path.suffix != ".ipynb":
+            fixed = apply_one(text, rules, finding.code, finding.line, finding.column)
+            return Edit.between(text, fixed) if fixed != text else None
+        from kgen.lint.notebook import read_notebook
+
+        notebook = read_notebook(text, str(path))
+        cell = notebook.cells[finding.cell - 1]
+        line = cell.first_line + finding.line - 1  # the line in the joined cells
+        fixed = apply_one(notebook.source, rules, finding.code, line, finding.column)
+        before = "\n".join(cell.lines) + ("\n" if cell.trailing_newline else "")
+        if fixed == notebook.source or notebook.with_source(fixed) is None:
+            return None
+        after = "".join(notebook.data["cells"][cell.index]["source"])
+        return Edit.between(before, after) if after != before else None
 
 
 @dataclass

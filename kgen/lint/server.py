@@ -65,20 +65,24 @@ class KgenServer(LanguageServer):
     def lint_notebook(self, notebook_uri: str) -> None:
         """A notebook's code cells joined, as `kgen lint` reads an .ipynb file; each finding is
         published on its cell's document."""
+        cells, as_file = self._notebook_file(notebook_uri)
+        findings = self._lint(_path(notebook_uri, ".ipynb"), as_file)
+        for number, uri in enumerate(cells, start=1):
+            self._publish(uri, [f for f in findings if f.cell == number])
+
+    def _notebook_file(self, notebook_uri: str) -> tuple[list[str], str]:
+        """The URIs of a notebook's Python code cells, and the notebook as an .ipynb file's
+        text holding just those cells (what `kgen lint` reads)."""
         notebook = self.workspace.get_notebook_document(notebook_uri=notebook_uri)
-        if notebook is None:
-            return
         cells = [
             cell.document
-            for cell in notebook.cells
+            for cell in (notebook.cells or [] if notebook else [])
             if cell.kind == types.NotebookCellKind.Code
             and self.workspace.get_text_document(cell.document).language_id in (None, "python")
         ]
         sources = [self.workspace.get_text_document(uri).source for uri in cells]
         as_file = {"cells": [{"cell_type": "code", "source": text} for text in sources]}
-        findings = self._lint(_path(notebook_uri, ".ipynb"), json.dumps(as_file))
-        for number, uri in enumerate(cells, start=1):
-            self._publish(uri, [f for f in findings if f.cell == number])
+        return cells, json.dumps(as_file)
 
     def _lint(self, path: Path, text: str) -> list[Finding]:
         try:
@@ -122,7 +126,12 @@ class KgenServer(LanguageServer):
 
     def quick_fix(self, uri: str, item: Published) -> types.CodeAction | None:
         document = self.workspace.get_text_document(uri)
-        edit = self.linter.fix_one(_path(uri, ".py"), document.source, item.finding)
+        notebook = self.workspace.get_notebook_document(cell_uri=uri)
+        if notebook is None:
+            edit = self.linter.fix_one(_path(uri, ".py"), document.source, item.finding)
+        else:  # the edit comes back in the cell's own text
+            _, as_file = self._notebook_file(notebook.uri)
+            edit = self.linter.fix_one(_path(notebook.uri, ".ipynb"), as_file, item.finding)
         if edit is None:
             return None
         finding = item.finding
@@ -264,10 +273,7 @@ def build() -> KgenServer:
         uri = params.text_document.uri
         only = [str(getattr(k, "value", k)) for k in params.context.only or []] or None
         actions = []
-        if (
-            _wanted(only, types.CodeActionKind.QuickFix.value)
-            and ls.workspace.get_notebook_document(cell_uri=uri) is None
-        ):
+        if _wanted(only, types.CodeActionKind.QuickFix.value):
             for item in ls.published.get(uri, []):
                 if item.finding.fix and _overlaps(item.diagnostic.range, params.range):
                     action = ls.quick_fix(uri, item)

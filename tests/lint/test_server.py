@@ -270,4 +270,21 @@ def test_notebook_document_and_project_configuration(tmp_path):
             assert found["KG002"].range == lsp_range(0, 20, 0, 34)
             assert found["KG001"].range == lsp_range(1, 10, 1, 47)
 
+            # KG002's quick fix edits the cell that holds it, in the cell's own coordinates.
+            actions = await asyncio.wait_for(
+                client.text_document_code_action_async(
+                    types.CodeActionParams(
+                        text_document=types.TextDocumentIdentifier(uri=cells[1]),
+                        range=found["KG002"].range,
+                        context=types.CodeActionContext(diagnostics=[found["KG002"]]),
+                    )
+                ),
+                TIMEOUT,
+            )
+            [quick] = [a for a in actions if a.kind == types.CodeActionKind.QuickFix]
+            assert list(quick.edit.changes) == [cells[1]]
+            assert apply_edits(texts[1], quick.edit.changes[cells[1]]).startswith(
+                "model = Sequential([layers.LSTM(8, return_sequences=True), layers.LSTM(4)])\n"
+            )
+
     asyncio.run(scenario())
