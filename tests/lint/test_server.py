@@ -270,6 +270,34 @@ def test_notebook_document_and_project_configuration(tmp_path):
             assert found["KG002"].range == lsp_range(0, 20, 0, 34)
             assert found["KG001"].range == lsp_range(1, 10, 1, 47)
 
+            # A cell is edited: the notebook is linted again, each cell published again.
+            client.notebook_document_did_change(
+                types.DidChangeNotebookDocumentParams(
+                    notebook_document=types.VersionedNotebookDocumentIdentifier(
+                        version=2, uri=notebook
+                    ),
+                    change=types.NotebookDocumentChangeEvent(
+                        cells=types.NotebookDocumentCellChanges(
+                            text_content=[
+                                types.NotebookDocumentCellContentChanges(
+                                    document=types.VersionedTextDocumentIdentifier(
+                                        uri=cells[1], version=2
+                                    ),
+                                    changes=[
+                                        types.TextDocumentContentChangeWholeDocument(
+                                            text=texts[1].replace("sigmoid", "softmax")
+                                        )
+                                    ],
+                                )
+                            ]
+                        )
+                    ),
+                )
+            )
+            first, second, third = [await session.diagnostics(cell) for cell in cells]
+            assert first == [] and third == [] and [d.code for d in second] == ["KG002"]
+            texts[1] = texts[1].replace("sigmoid", "softmax")
+
             # KG002's quick fix edits the cell that holds it, in the cell's own coordinates.
             actions = await asyncio.wait_for(
                 client.text_document_code_action_async(
