@@ -125,7 +125,11 @@ def lint(ctx: typer.Context) -> None:
 
 
 @app.command()
-def server() -> None:
+def server(
+    stdio: Annotated[
+        bool, typer.Option("--stdio", help="Stdio is the only transport; LSP clients add this.")
+    ] = False,
+) -> None:
     """Run the language server (LSP over stdio) that shows kgen's findings in an editor."""
     from kgen.lint.server import main as serve
 

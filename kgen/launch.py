@@ -18,7 +18,7 @@ def main() -> None:
         from kgen.lint.cli import main as lint
 
         raise SystemExit(lint(sys.argv[2:]))
-    if sys.argv[1:] == ["server"]:
+    if sys.argv[1:] in (["server"], ["server", "--stdio"]):  # LSP clients may add --stdio
         from kgen.lint.server import main as server
 
         raise SystemExit(server())
