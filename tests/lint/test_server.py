@@ -187,6 +187,11 @@ def test_diagnostics_change_code_action_and_shutdown(tmp_path):
             )
             assert await session.diagnostics(uri) == []
 
+            # The code is read, never run: a script that would write a file does not.
+            runs = session.open(tmp_path / "runs.py", 'open("executed", "w")\n' + SCRIPT)
+            assert len(await session.diagnostics(runs)) == 2
+            assert not (tmp_path / "executed").exists()
+
     asyncio.run(scenario())
 
 
