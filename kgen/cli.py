@@ -26,8 +26,17 @@ def fail(message: str) -> None:
 
 
 @app.callback()
-def main() -> None:
+def main(
+    version: Annotated[
+        bool, typer.Option("--version", "-V", help="Print kgen's version and exit.")
+    ] = False,
+) -> None:
     """Generate correct Keras 3 training scripts, and lint the ones you have."""
+    if version:  # `kgen --version` alone never gets here (kgen.launch answers it)
+        from kgen import __version__
+
+        typer.echo(f"kgen {__version__}")
+        raise typer.Exit()
 
 
 @app.command()
@@ -116,6 +125,18 @@ def lint(ctx: typer.Context) -> None:
 
 
 @app.command()
+def server(
+    stdio: Annotated[
+        bool, typer.Option("--stdio", help="Stdio is the only transport; LSP clients add this.")
+    ] = False,
+) -> None:
+    """Run the language server (LSP over stdio) that shows kgen's findings in an editor."""
+    from kgen.lint.server import main as serve
+
+    raise typer.Exit(serve())
+
+
+@app.command()
 def rules() -> None:
     """List the lint rules: code, name, default severity, fix, summary."""
     from kgen.lint.rule import all_rules
@@ -129,16 +150,13 @@ def rules() -> None:
 @app.command()
 def explain(code: Annotated[str, typer.Argument(help="A rule code (KG001) or name.")]) -> None:
     """Print a rule's documentation."""
+    from kgen.lint.docs import explain as page
     from kgen.lint.rule import all_rules
 
     rule = next((r for r in all_rules() if code.upper() == r.CODE or code.lower() == r.NAME), None)
     if rule is None:
         fail(f"unknown rule {code!r} (see `kgen rules`)")
-    fixes = {None: "No fix is available.", "safe": "Fix is always available.",
-             "unsafe": "Fix is available as an unsafe fix (--unsafe-fixes)."}  # fmt: skip
-    typer.echo(
-        f"# {rule.NAME} ({rule.CODE})\n\nDefault severity: {rule.SEVERITY}. {fixes[rule.FIX]}\n\n{rule.doc()}"
-    )
+    typer.echo(page(rule), nl=False)
 
 
 @app.command()

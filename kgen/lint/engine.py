@@ -94,9 +94,9 @@ def _analyze(source: str, rules: list[type[Rule]]) -> tuple[cst.Module | None, l
         return module, []  # most files: no position metadata needed, so none computed
 
     # Imported here: libcst.metadata costs ~15 ms at start-up, and clean files never need it.
-    from libcst.metadata import MetadataWrapper, PositionProvider
+    from kgen.lint.positions import positions as positions_of
 
-    positions = MetadataWrapper(module, unsafe_skip_copy=True).resolve(PositionProvider)
+    positions = positions_of(module, source, [report.node for _, report in reports])
     statements = [
         (where.start.line, where.end.line)
         for node, where in positions.items()

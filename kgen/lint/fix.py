@@ -92,3 +92,14 @@ def write_atomic(path: Path, data: bytes) -> None:
         with contextlib.suppress(OSError):
             os.unlink(temporary)
         raise
+
+
+def apply_one(source: str, rules: list[type[Rule]], code: str, line: int, column: int) -> str:
+    """The source with only the fix of the finding `code` at (line, column) applied (1-based;
+    the source's own lines, not a notebook cell's); the source unchanged when it has none."""
+    module, located = analyze(source, rules)
+    for item in located:
+        if (item.rule.CODE, item.line, item.column) == (code, line, column) and item.fix:
+            replacements = {id(old): new for old, new in item.fix.replacements}
+            return module.visit(_Replace(replacements)).code
+    return source

@@ -108,20 +108,27 @@ class Linter:
             self._settings[pyproject] = load_settings(pyproject, self.select, self.ignore)
         return self._settings[pyproject]
 
-    def run(self, paths: list[Path], fix=False, unsafe_fixes=False, diff=False) -> Outcome:
+    def excluded(self, path: Path) -> bool:
+        """Whether the configuration of the file's project excludes it."""
+        return self.settings_for(path).excludes(path)
+
+    def run(
+        self, paths: list[Path], fix=False, unsafe_fixes=False, diff=False, force_exclude=False
+    ) -> Outcome:
         for path in paths:
             try:
                 os.stat(path)
             except OSError as exc:
                 raise KgenError(f"{path}: {describe(exc)}") from None
+        if force_exclude:  # `exclude` applies to paths named on the command line too
+            paths = [path for path in paths if not self.excluded(path)]
         mode = Mode(fix, unsafe_fixes, diff)
         # Fixing writes files: a run that may write reads nothing from the cache.
         use_cache = self.use_cache and not (fix or diff)
         outcome = Outcome()
         selected: set[str] = set()
         tasks = []
-        excluded = lambda p: self.settings_for(p).excludes(p)
-        for path in discover(paths, excluded, outcome.errors):
+        for path in discover(paths, self.excluded, outcome.errors):
             settings = self.settings_for(path)
             codes = settings.codes_for(path)
             selected.update(codes)
@@ -131,6 +138,101 @@ class Linter:
             outcome.merge(result)
         outcome.codes = sorted(selected)
         return outcome
+
+
+    def lint_text(
+        self, path: Path, text: str, fix=False, unsafe_fixes=False, diff=False
+    ) -> Checked:
+        """Lint source held in memory (standard input, an editor's buffer) as the file `path`
+        would be: its project's configuration, rules and notebook handling; nothing is written.
+        With `fix` (or `diff`), the fixed text is returned (or its diff kept in the outcome)."""
+        from kgen.lint.engine import analyze
+        from kgen.lint.rule import rule_by_code
+
+        rules = [r for code in self.settings_for(path).codes_for(path) if (r := rule_by_code(code))]
+        notebook = None
+        source = text
+        if path.suffix == ".ipynb":
+            from kgen.lint.notebook import read_notebook
+
+            notebook = read_notebook(text, str(path))
+            source = notebook.source
+        checked = Checked(text=text)
+        if fix or diff:
+            from kgen.lint.fix import apply_fixes
+
+            fixed, count = apply_fixes(source, rules, unsafe_fixes)
+            new_text = notebook.with_source(fixed) if notebook and fixed != source else fixed
+            if fixed != source and new_text is not None:
+                checked.text, checked.outcome.fixed, source = new_text, count, fixed
+                if diff:
+                    checked.outcome.diffs.append(_unified_diff(str(path), text, new_text))
+        _add_findings(path, analyze(source, rules)[1], notebook, checked.outcome)
+        return checked
+
+    def fix_one(self, path: Path, text: str, finding: Finding) -> Edit | None:
+        """The smallest edit that applies this one finding's fix, if it has one: an edit of
+        `text`, or for a notebook, of the text of the finding's cell."""
+        if finding.fix is None:
+            return None
+        from kgen.lint.fix import apply_one
+        from kgen.lint.rule import rule_by_code
+
+        rules = [r for code in self.settings_for(path).codes_for(path) if (r := rule_by_code(code))]
+        if path.suffix != ".ipynb":
+            fixed = apply_one(text, rules, finding.code, finding.line, finding.column)
+            return Edit.between(text, fixed) if fixed != text else None
+        from kgen.lint.notebook import read_notebook
+
+        notebook = read_notebook(text, str(path))
+        cell = notebook.cells[finding.cell - 1]
+        line = cell.first_line + finding.line - 1  # the line in the joined cells
+        fixed = apply_one(notebook.source, rules, finding.code, line, finding.column)
+        before = "\n".join(cell.lines) + ("\n" if cell.trailing_newline else "")
+        if fixed == notebook.source or notebook.with_source(fixed) is None:
+            return None
+        after = "".join(notebook.data["cells"][cell.index]["source"])
+        return Edit.between(before, after) if after != before else None
+
+
+@dataclass
+class Checked:
+    """Source linted in memory: its findings, and its text (fixed, when fixes were asked for)."""
+
+    text: str
+    outcome: Outcome = field(default_factory=Outcome)
+
+
+@dataclass(frozen=True)
+class Edit:
+    """Replace the text from (line, column) to (end_line, end_column) (1-based, end exclusive,
+    columns in characters) by `new_text`."""
+
+    line: int
+    column: int
+    end_line: int
+    end_column: int
+    new_text: str
+
+    @classmethod
+    def between(cls, before: str, after: str) -> Edit:
+        """The one replacement that turns `before` into `after`: what lies between their
+        common prefix and common suffix."""
+        start = 0
+        limit = min(len(before), len(after))
+        while start < limit and before[start] == after[start]:
+            start += 1
+        end = 0
+        while end < limit - start and before[-1 - end] == after[-1 - end]:
+            end += 1
+        line, column = _position(before, start)
+        end_line, end_column = _position(before, len(before) - end)
+        return cls(line, column, end_line, end_column, after[start : len(after) - end])
+
+
+def _position(text: str, offset: int) -> tuple[int, int]:
+    line_start = text.rfind("\n", 0, offset) + 1
+    return text.count("\n", 0, offset) + 1, offset - line_start + 1
 
 
 def _lint_all(tasks: list[Task], mode: Mode, jobs: int) -> list[Outcome]:
