@@ -10,7 +10,7 @@ import sys
 from pathlib import Path
 
 # Where docs/rules/ is published: the repository's main branch.
-DOCS_BASE_URL = "https://github.com/kgen-project/kgen/blob/main/docs/rules/"
+DOCS_BASE_URL = "https://github.com/kgen-dev/kgen/blob/main/docs/rules/"
 
 _FIXES = {
     None: "No fix is available.",

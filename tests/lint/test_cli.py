@@ -107,7 +107,7 @@ def test_json_fields(project, capsys):
         "fix": None,
         "fix_applicability": None,
         "cell": None,
-        "url": "https://github.com/kgen-project/kgen/blob/main/docs/rules/KG001.md",
+        "url": "https://github.com/kgen-dev/kgen/blob/main/docs/rules/KG001.md",
     }
     assert MISMATCH.splitlines()[6][4:42] == 'layers.Dense(10, activation="sigmoid")'
 
