@@ -128,6 +128,9 @@ def _lint(args) -> int:
     )
     for error in outcome.errors:
         print(f"kgen: error: {error}", file=sys.stderr)
+    if not outcome.files and not outcome.errors:
+        where = ", ".join(map(str, args.paths or [Path(".")]))
+        print(f"kgen: warning: no Python files found in {where}", file=sys.stderr)
     if args.diff:
         sys.stdout.write("".join(outcome.diffs))
         print(f"Would fix {formats.count(outcome.fixed, 'finding')}.", file=sys.stderr)
