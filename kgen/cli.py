@@ -63,7 +63,8 @@ def new(
         ),
     ] = None,
     output: Annotated[
-        Path, typer.Option("-o", "--output", help="Where to write the script.")
+        Path,
+        typer.Option("-o", "--output", help="Where to write the script ('-': standard output)."),
     ] = Path("train.py"),
     force: Annotated[
         bool, typer.Option("--force", help="Overwrite the output file if it exists.")
@@ -100,6 +101,8 @@ def new(
     except Exception as exc:  # noqa: BLE001 - a kgen bug still gets one line, not a traceback
         first_line = (str(exc).splitlines() or [""])[0]
         fail(f"internal error: {type(exc).__name__}: {first_line} (please report it)")
+    if str(output) == "-":  # the script alone on standard output
+        return
     typer.echo(f"wrote {output}: {spec.title}")
     typer.echo(f"try it: python {output} --synthetic 256")
 
