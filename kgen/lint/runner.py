@@ -17,7 +17,7 @@ from kgen.lint.config import (
     load_settings,
 )
 from kgen.lint.discover import describe, discover
-from kgen.lint.source import Undecodable, decode, read_bytes
+from kgen.lint.source import Undecodable, read_bytes, read_script
 
 
 @dataclass(frozen=True)
@@ -267,23 +267,14 @@ def lint_task(task: Task, mode: Mode, data: bytes | None = None) -> Outcome:
 def _lint_file(path: Path, data: bytes, rules, outcome: Outcome, mode: Mode) -> None:
     from kgen.lint.engine import analyze, unparsable
 
-    notebook = None
     try:
         # Decoded by hand: read_text() would turn CRLF into LF and drop a BOM, and --fix
         # would then rewrite every line of the file.
-        decoded = decode(data)
+        decoded, notebook, source = read_script(path, data)
     except Undecodable as exc:
-        if path.suffix == ".ipynb":
-            raise KgenError(f"{path}: not a Jupyter notebook ({exc.message})") from None
         _add_findings(path, unparsable(rules, f"syntax error: {exc.message}", exc.line, exc.column),
                       None, outcome)  # fmt: skip
         return
-    source = decoded.text
-    if path.suffix == ".ipynb":
-        from kgen.lint.notebook import read_notebook
-
-        notebook = read_notebook(decoded.text, str(path))
-        source = notebook.source
 
     if mode.fix or mode.diff:
         from kgen.lint.fix import apply_fixes, write_atomic

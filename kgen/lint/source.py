@@ -50,6 +50,26 @@ def special_file(path: Path) -> bool:
         return False  # a broken link or a loop: reading it reports why
 
 
+def read_script(path: Path, data: bytes | None = None):
+    """What `kgen lint` and `kgen summary` analyse: (Source, Notebook or None, the text to
+    parse, a notebook's code cells joined). `Undecodable` for a script that is not text,
+    KgenError for a file that is not a notebook, OSError for one that cannot be read."""
+    if data is None:
+        data = read_bytes(path)
+    if path.suffix != ".ipynb":
+        decoded = decode(data)
+        return decoded, None, decoded.text
+    from kgen.errors import KgenError
+    from kgen.lint.notebook import read_notebook
+
+    try:
+        decoded = decode(data)
+    except Undecodable as exc:
+        raise KgenError(f"{path}: not a Jupyter notebook ({exc.message})") from None
+    notebook = read_notebook(decoded.text, str(path))
+    return decoded, notebook, notebook.source
+
+
 class Undecodable(Exception):
     """The bytes are not Python source text: the message says why, line and column where."""
 
