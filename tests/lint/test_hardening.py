@@ -207,3 +207,60 @@ def test_files_over_the_size_bound_are_skipped_with_an_info(tmp_path, monkeypatc
     (tmp_path / "pyproject.toml").write_text('[tool.kgen.lint]\nmax-file-size = "1MB"\n')
     code, _, err = lint(capsys, "big.py")
     assert code == 2 and "max-file-size in [tool.kgen.lint] of" in err
+
+
+def notebook(*cells: list[str]) -> dict:
+    code = [{"cell_type": "code", "metadata": {}, "execution_count": None, "outputs": [],
+             "source": lines} for lines in cells]  # fmt: skip
+    intro = {"cell_type": "markdown", "metadata": {}, "source": "# Tïtle\n"}
+    return {"cells": [intro, *code], "metadata": {}, "nbformat": 4, "nbformat_minor": 5}
+
+
+RNN_STACK = (
+    "model = keras.Sequential([keras.Input((10, 4)), keras.layers.LSTM(8), keras.layers.LSTM(4)])\n"
+)
+MAGICS = notebook(
+    ["import keras\n", "files = !ls\n", "out = %timeit -o f()\n", "?model\n", "model??\n"],
+    ["for f in files:\n", "    !echo {f}\n", "if out:\n", "    %time g()\n"],
+    ["%%time\n", RNN_STACK],
+)
+
+
+def test_notebook_magics_are_not_syntax_errors_and_a_time_cell_is_linted(tmp_path, capsys):
+    (tmp_path / "magics.ipynb").write_text(json.dumps(MAGICS, indent=1))
+    code, out, err = lint(capsys, tmp_path / "magics.ipynb")
+    assert (code, err) == (1, "")
+    assert out.splitlines()[0] == (
+        f"{tmp_path}/magics.ipynb:cell 3:2:49: KG002 [*] LSTM feeds another recurrent layer "
+        "(LSTM) but does not return sequences"
+    )
+    assert "KG000" not in out
+
+
+def test_notebook_syntax_error_names_its_cell_and_line(tmp_path, capsys):
+    broken = notebook(*[cell["source"] for cell in MAGICS["cells"][1:]], ["x = 1\n", "y = (\n"])
+    (tmp_path / "broken.ipynb").write_text(json.dumps(broken, indent=1))
+    code, out, _ = lint(capsys, "--format", "json", tmp_path / "broken.ipynb")
+    assert code == 1
+    [finding] = json.loads(out)
+    assert (finding["code"], finding["cell"], finding["line"], finding["column"]) == (
+        "KG000",
+        4,
+        2,
+        5,
+    )
+    assert finding["message"] == "syntax error: '(' was never closed"
+
+
+@pytest.mark.parametrize("layout", [{"indent": 2, "ensure_ascii": True}, {"indent": 1}])
+def test_fix_on_a_notebook_rewrites_only_the_fixed_line(tmp_path, capsys, layout):
+    path = tmp_path / "magics.ipynb"
+    before = json.dumps(MAGICS, **layout)
+    path.write_text(before)
+    code, out, _ = lint(capsys, "--fix", path)
+    assert code == 0 and out.splitlines()[0] == "Fixed 1 finding."
+    after = path.read_text()
+    changed = [(a, b) for a, b in zip(before.splitlines(), after.splitlines()) if a != b]
+    assert len(before.splitlines()) == len(after.splitlines()) and len(changed) == 1
+    assert "LSTM(8, return_sequences=True)" in changed[0][1]
+    assert json.loads(after)["cells"][0] == MAGICS["cells"][0]  # key order, text: untouched
