@@ -30,9 +30,9 @@ def rule_codes() -> tuple[str, ...]:
 _KEYS = ("select", "extend-select", "ignore", "exclude", "per-file-ignores", "max-file-size")
 
 # Bytes past which a file is not analysed (an info finding says so): a generated 5 MB module
-# once took minutes and gigabytes. Hand-written scripts stay far below (a 50,000-line file is
-# ~0.6 MB and lints in a few seconds).
-MAX_FILE_SIZE = 2_000_000
+# once took 5.5 minutes and 4.9 GB. Dense Keras code costs ~30 s and ~0.7 GB per MB
+# (benchmarks/bench_file_size.py); hand-written scripts stay far below 1 MB.
+MAX_FILE_SIZE = 1_000_000
 
 
 @dataclass(frozen=True)
