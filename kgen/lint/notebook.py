@@ -68,9 +68,7 @@ def _layout(data: dict, text: str):
 
 # IPython-only lines: `%magic`, `!shell`, `?name`, `name?`/`name??` help requests, and their
 # results assigned (`files = !ls`, `out = %timeit -o f()`).
-_IPYTHON_LINE = re.compile(
-    r"\s*(?:[%!?]|[\w.]+\?\??\s*$|[\w.]+(?:\s*,\s*[\w.]+)*\s*=\s*[%!])"
-)
+_IPYTHON_LINE = re.compile(r"\s*(?:[%!?]|[\w.]+\?\??\s*$|[\w.]+(?:\s*,\s*[\w.]+)*\s*=\s*[%!])")
 # Cell magics whose body is Python: only their first line is IPython's.
 _PYTHON_CELL_MAGICS = {"time", "timeit", "capture", "prun", "debug"}
 

@@ -136,18 +136,23 @@ class Linter:
             return False  # the files under it report the error
 
     def run(self, paths: list[Path], fix=False, unsafe_fixes=False, diff=False) -> Outcome:
+        outcome = Outcome()
+        reachable = []
         for path in paths:
             try:
                 os.stat(path)
-            except OSError as exc:
+            except (FileNotFoundError, NotADirectoryError) as exc:  # a typo: a usage error
                 raise KgenError(f"{path}: {describe(exc)}") from None
+            except OSError as exc:  # in a folder the user cannot search: that path only
+                outcome.errors.append(f"{path}: {describe(exc)}")
+            else:
+                reachable.append(path)
         mode = Mode(fix, unsafe_fixes, diff)
         # Fixing writes files: a run that may write reads nothing from the cache.
         use_cache = self.use_cache and not (fix or diff)
-        outcome = Outcome()
         selected: set[str] = set()
         tasks = []
-        for path in discover(paths, self._excluded, outcome.errors):
+        for path in discover(reachable, self._excluded, outcome.errors):
             outcome.files += 1
             try:
                 settings = self.settings_for(path)

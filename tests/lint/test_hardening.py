@@ -78,6 +78,17 @@ def test_unreadable_file_named_among_others_is_one_error_and_theirs_are_shown(un
     assert [line.split(":")[0] for line in out.splitlines() if "KG002" in line] == ["a.py", "z.py"]
 
 
+def test_file_in_an_unsearchable_folder_named_among_others_is_one_error(unprivileged, capsys):
+    (unprivileged.folder / "locked").mkdir()
+    for path in ("a.py", "locked/b.py"):
+        (unprivileged.folder / path).write_text(STACK)
+    os.chmod(unprivileged.folder / "locked", 0)
+    with unprivileged.user():
+        code, out, err = lint(capsys, "locked/b.py", "a.py")
+    assert code == 2 and err == "kgen: error: locked/b.py: permission denied\n"
+    assert [line.split(":")[0] for line in out.splitlines() if "KG002" in line] == ["a.py"]
+
+
 def test_fix_never_replaces_a_read_only_file(unprivileged, capsys):
     (unprivileged.folder / "locked.py").write_text(FIXABLE)
     (unprivileged.folder / "open.py").write_text(STACK)
