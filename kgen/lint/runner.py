@@ -96,6 +96,9 @@ class Task:
     cache_dir: Path | None  # None: no cache
     max_file_size: int = MAX_FILE_SIZE  # bytes; 0: no limit
 
+    def too_big(self, data: bytes) -> bool:
+        return 0 < self.max_file_size < len(data)
+
 
 class Linter:
     def __init__(
@@ -184,7 +187,8 @@ def _lint_all(tasks: list[Task], mode: Mode, jobs: int) -> list[Outcome]:
         except OSError:
             pending.append(index)  # lint_task reports it
             continue
-        hit = _from_cache(task, data)
+        # Only full analyses are cached: an entry stays right whatever max-file-size says.
+        hit = None if task.too_big(data) else _from_cache(task, data)
         if hit is None:
             pending.append(index)
             contents[index] = data
@@ -244,7 +248,7 @@ def lint_task(task: Task, mode: Mode, data: bytes | None = None) -> Outcome:
         from kgen.lint.rule import rule_by_code
 
         rules = [rule for code in task.codes if (rule := rule_by_code(code)) is not None]
-        if task.max_file_size and len(data) > task.max_file_size:
+        if task.too_big(data):
             from kgen.lint.engine import unparsable
 
             message = (
@@ -263,7 +267,7 @@ def lint_task(task: Task, mode: Mode, data: bytes | None = None) -> Outcome:
     except Exception as exc:  # noqa: BLE001 (a linter bug must not stop the run)
         outcome.errors.append(f"{path}: internal error: {type(exc).__name__}: {exc}")
         return outcome
-    if task.cache_dir is not None:
+    if task.cache_dir is not None and not task.too_big(data):
         entry = [{k: v for k, v in f.as_json().items() if k != "path"} for f in outcome.findings]
         cache.store(task.cache_dir, cache.key(data, path.suffix, task.codes), entry)
     return outcome

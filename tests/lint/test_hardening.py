@@ -215,6 +215,14 @@ def test_files_over_the_size_bound_are_skipped_with_an_info(tmp_path, monkeypatc
     )
     (tmp_path / "pyproject.toml").write_text("[tool.kgen.lint]\nmax-file-size = 0\n")
     assert "KG002" in lint(capsys, "big.py")[1]
+    # Through the cache both ways: "not analysed" is never stored, nor read back.
+    cached = ["--format", "json", "big.py"]
+    assert codes(main(cached) and capsys.readouterr().out) == [("big.py", "KG002")]
+    (tmp_path / "pyproject.toml").write_text("[tool.kgen.lint]\nmax-file-size = 100\n")
+    assert main(cached) == 0
+    assert [f["severity"] for f in json.loads(capsys.readouterr().out)] == ["info"]
+    (tmp_path / "pyproject.toml").write_text("[tool.kgen.lint]\nmax-file-size = 0\n")
+    assert codes(main(cached) and capsys.readouterr().out) == [("big.py", "KG002")]
     (tmp_path / "pyproject.toml").write_text('[tool.kgen.lint]\nmax-file-size = "1MB"\n')
     code, _, err = lint(capsys, "big.py")
     assert code == 2 and "max-file-size in [tool.kgen.lint] of" in err
