@@ -26,9 +26,9 @@ def run_script():
             text=True,
             timeout=timeout,
         )
-        assert (
-            result.returncode == 0
-        ), f"{script.name} {' '.join(map(str, args))}:\n{result.stderr[-3000:]}"
+        assert result.returncode == 0, (
+            f"{script.name} {' '.join(map(str, args))}:\n{result.stderr[-3000:]}"
+        )
         return result
 
     return run
