@@ -68,7 +68,8 @@ def model_table(model: Model, where: str, title: str, names: dict[int, str]) -> 
             label = "(nested model)" if node.kind == "model" else "(operation)"
             counted[id(node)] = (None, None)
         rows.append((label, _shape(result.shape), _number(result.params)))
-    widths = [max(len(h), *(len(r[i]) for r in rows)) for i, h in enumerate(HEADINGS)]
+    # A list, not unpacked arguments: a model with no layers has no rows (found by fuzzing).
+    widths = [max([len(h), *(len(r[i]) for r in rows)]) for i, h in enumerate(HEADINGS)]
     rule = "-" * (sum(widths) + 4)
     lines = [f'Model: "{title}" ({model.kind}, {where})', rule]
     lines.append(

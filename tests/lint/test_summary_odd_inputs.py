@@ -139,3 +139,14 @@ def test_summary_of_any_file_is_a_table_or_one_line_error(data, suffix):
         path = Path(folder) / f"fuzz{suffix}"
         path.write_bytes(data)
         _one_line_or_table(lambda: summarize_file(path))
+
+
+def test_a_model_with_no_layers_is_an_empty_table():
+    """Found by the fuzz campaign: `Sequential()` with nothing added crashed the table."""
+    text = summarize("import keras\nmodel = keras.Sequential()\n")
+    assert text.splitlines()[0] == 'Model: "sequential" (sequential, line 2)'
+    assert text.splitlines()[-3:] == [
+        "Total params: 0",
+        "Trainable params: 0",
+        "Non-trainable params: 0",
+    ]
