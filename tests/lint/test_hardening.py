@@ -283,3 +283,14 @@ def test_fix_on_a_notebook_rewrites_only_the_fixed_line(tmp_path, capsys, layout
     assert len(before.splitlines()) == len(after.splitlines()) and len(changed) == 1
     assert "LSTM(8, return_sequences=True)" in changed[0][1]
     assert json.loads(after)["cells"][0] == MAGICS["cells"][0]  # key order, text: untouched
+
+
+def test_summary_of_an_unreadable_file_is_one_line(unprivileged):
+    from kgen.errors import KgenError
+    from kgen.lint.summary import summarize_file
+
+    (unprivileged.folder / "secret.py").write_text(STACK)
+    os.chmod(unprivileged.folder / "secret.py", 0)
+    with unprivileged.user(), pytest.raises(KgenError) as raised:
+        summarize_file(unprivileged.folder / "secret.py")
+    assert str(raised.value) == f"cannot read {unprivileged.folder}/secret.py: permission denied"
