@@ -72,7 +72,8 @@ def new(
         ),
     ] = None,
     output: Annotated[
-        Path, typer.Option("-o", "--output", help="Where to write the script.")
+        Path,
+        typer.Option("-o", "--output", help="Where to write the script ('-': standard output)."),
     ] = Path("train.py"),
     force: Annotated[
         bool, typer.Option("--force", help="Overwrite the output file if it exists.")
@@ -109,6 +110,8 @@ def new(
     except Exception as exc:  # noqa: BLE001 - a kgen bug still gets one line, not a traceback
         first_line = (str(exc).splitlines() or [""])[0]
         fail(f"internal error: {type(exc).__name__}: {first_line} (please report it)")
+    if str(output) == "-":  # the script alone on standard output
+        return
     typer.echo(f"wrote {output}: {spec.title}")
     typer.echo(f"try it: python {output} --synthetic 256")
 
@@ -161,17 +164,17 @@ def explain(code: Annotated[str, typer.Argument(help="A rule code (KG001) or nam
 
 @app.command()
 def summary(
-    path: Annotated[Path, typer.Argument(help="A Python script that builds Keras models.")],
+    path: Annotated[
+        Path, typer.Argument(help="A Python script or notebook that builds Keras models.")
+    ],
 ) -> None:
     """Print each model's layers, output shapes and parameter counts, computed from the
     source like model.summary() (no TensorFlow; `?` where the source does not say)."""
-    from kgen.lint.summary import summarize
+    from kgen.lint.summary import summarize_file
 
     try:
-        source = path.read_text(encoding="utf-8")
-    except OSError as exc:
-        fail(f"cannot read {path}: {exc.strerror}")
-    try:
-        typer.echo(summarize(source))
+        typer.echo(summarize_file(path))
     except KgenError as exc:
-        fail(f"{path}: {exc}")
+        fail(str(exc))
+    except Exception as exc:  # noqa: BLE001 - a kgen bug still gets one line, not a traceback
+        fail(f"{path}: internal error: {type(exc).__name__}: {exc} (please report it)")

@@ -182,6 +182,12 @@ def _lint(args) -> int:
         _report(args, outcome, linter, before=before)
     for error in outcome.errors:
         print(f"kgen: error: {error}", file=sys.stderr)
+    # A walked directory with nothing to lint is worth a word; files that --force-exclude
+    # skipped are not.
+    walked = [path for path in args.paths or [Path(".")] if os.path.isdir(path)]
+    if walked and not stdin and not outcome.files and not outcome.errors:
+        where = ", ".join(map(str, walked))
+        print(f"kgen: warning: no Python files found in {where}", file=sys.stderr)
     if args.exit_zero and not outcome.errors:
         return 0
     return exit_code(outcome, args.diff)

@@ -11,6 +11,7 @@ import libcst as cst
 
 from kgen.lint.models import extract
 from kgen.lint.rule import Fix, Report, Rule, rule_by_code
+from kgen.lint.source import NOT_ANALYSED
 from kgen.lint.source import too_deep as nesting_too_deep
 
 SYNTAX_ERROR = "KG000"
@@ -35,6 +36,7 @@ class Located:
     column: int
     end_line: int
     end_column: int
+    severity: str | None = None  # None: the rule's; "info" for a file left unanalysed
 
 
 def analyze(source: str, rules: list[type[Rule]]) -> tuple[cst.Module | None, list[Located]]:
@@ -49,15 +51,15 @@ def analyze(source: str, rules: list[type[Rule]]) -> tuple[cst.Module | None, li
 def _analyze_quietly(
     source: str, rules: list[type[Rule]]
 ) -> tuple[cst.Module | None, list[Located]]:
-    too_deep = nesting_too_deep(source)
-    if too_deep is not None:
-        return None, unparsable(rules, *too_deep)
+    deep = nesting_too_deep(source)
+    if deep is not None:
+        return None, unparsable(rules, deep.message, deep.line, deep.column, invalid=deep.invalid)
     try:
         if not any(t in source for r in rules if r.CODE != SYNTAX_ERROR for t in r.TRIGGERS):
             return None, _syntax_only(source, rules)
         return _analyze(source, rules)
     except RecursionError:  # nesting under the guard's limit can still be too deep for libcst
-        return None, unparsable(rules, "code nested too deeply to analyze", 1, 1)
+        return None, unparsable(rules, NOT_ANALYSED, 1, 1, invalid=False)
 
 
 def _syntax_only(source: str, rules: list[type[Rule]]) -> list[Located]:
@@ -130,12 +132,16 @@ def _analyze(source: str, rules: list[type[Rule]]) -> tuple[cst.Module | None, l
     return module, located
 
 
-def unparsable(rules: list[type[Rule]], message: str, line: int, column: int) -> list[Located]:
-    """The KG000 finding for a file that cannot be parsed, when KG000 is selected."""
+def unparsable(
+    rules: list[type[Rule]], message: str, line: int, column: int, invalid: bool = True
+) -> list[Located]:
+    """The KG000 finding for a file that cannot be parsed, when KG000 is selected: an error
+    for invalid code, an info for code that may be valid but is not analysed."""
     syntax = rule_by_code(SYNTAX_ERROR)
     if syntax not in rules:
         return []
-    return [Located(syntax, message, None, None, line, column, line, column + 1)]
+    severity = None if invalid else "info"
+    return [Located(syntax, message, None, None, line, column, line, column + 1, severity)]
 
 
 def _syntax_error(source: str, error: cst.ParserSyntaxError) -> tuple[str, int, int]:

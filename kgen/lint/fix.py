@@ -80,6 +80,9 @@ def write_atomic(path: Path, data: bytes) -> None:
 
     target = Path(os.path.realpath(path))
     mode = os.stat(target).st_mode
+    # The rename would replace a file its owner made read-only: refuse as writing it would.
+    if not os.access(target, os.W_OK, effective_ids=True):
+        raise PermissionError(13, "Permission denied (the file is read-only)", str(path))
     fd, temporary = tempfile.mkstemp(dir=target.parent, prefix=f".{target.name}.", suffix=".tmp")
     try:
         with os.fdopen(fd, "wb") as out:

@@ -82,6 +82,8 @@ def _summary(outcome, unsafe_fixes: bool) -> str:
         # Never "passed" when a file could not even be read.
         if outcome.errors:
             lines.append(f"No findings, {count(len(outcome.errors), 'error')}.")
+        elif not outcome.files:  # nothing was checked: that is not a pass either
+            lines.append("No Python files to lint.")
         else:
             lines.append("All checks passed!")
         return "\n".join(lines)
