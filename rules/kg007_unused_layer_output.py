@@ -167,6 +167,39 @@ import numpy as np
 from keras import layers
 y = layers.Dense(4)(np.zeros((2, 3)))
 """,
+        # Tuple unpacking of a recurrent layer's outputs and states.
+        """
+import keras
+from keras import layers
+inputs = keras.Input(shape=(None, 16))
+x, state = layers.GRU(64, return_state=True)(inputs)
+outputs = layers.Dense(1)(layers.concatenate([x, state]))
+model = keras.Model(inputs, outputs)
+""",
+        # The classic seq2seq: the encoder's states start the decoder (initial_state=).
+        """
+import keras
+from keras import layers
+encoder_inputs = keras.Input(shape=(None, 71))
+_, state_h, state_c = layers.LSTM(256, return_state=True)(encoder_inputs)
+decoder_inputs = keras.Input(shape=(None, 93))
+decoder_outputs, _, _ = layers.LSTM(256, return_sequences=True, return_state=True)(
+    decoder_inputs, initial_state=[state_h, state_c]
+)
+decoder_outputs = layers.Dense(93, activation="softmax")(decoder_outputs)
+model = keras.Model([encoder_inputs, decoder_inputs], decoder_outputs)
+""",
+        # Augmented assignment: a residual added in place.
+        """
+import keras
+from keras import layers
+inputs = keras.Input(shape=(32, 32, 3))
+x = layers.Conv2D(32, 3, padding="same")(inputs)
+residual = x
+x = layers.Conv2D(32, 3, padding="same", activation="relu")(x)
+x += residual
+model = keras.Model(inputs, layers.GlobalAveragePooling2D()(x))
+""",
         # Sequential models have no dangling outputs.
         """
 import keras
@@ -277,6 +310,29 @@ inp = keras.Input(shape=(10,))
 h = L.Dense(10)(inp)
 h2 = L.BatchNormalization()(h)
 model = keras.Model(inp, L.Dense(1)(h))
+"""
+        ),
+        # Unpacking does not hide a branch dropped after it.
+        Invalid(
+            """
+import keras
+from keras import layers
+inputs = keras.Input(shape=(None, 16))
+x, state = layers.GRU(64, return_state=True)(inputs)
+gate = layers.Dense(64, activation="sigmoid")(state)
+model = keras.Model(inputs, layers.Dense(1)(x))
+"""
+        ),
+        # An augmented assignment overwrites a branch nothing read.
+        Invalid(
+            """
+import keras
+from keras import layers
+inputs = keras.Input(shape=(16,))
+x = layers.Dense(16, activation="relu")(inputs)
+skip = layers.Dense(16)(inputs)
+x += layers.Dense(16)(x)
+model = keras.Model(inputs, layers.Dense(1)(x))
 """
         ),
         # Overwritten in a chain: the dropout result is replaced.

@@ -411,8 +411,11 @@ class _Extractor:
             if node.value is not None:
                 self.bind_target(node.target, scope, self.evaluate(node.value, scope))
         elif kind is cst.AugAssign:
-            self.evaluate(node.value, scope)
-            self.bind_target(node.target, scope)
+            # `x += residual` reads x as well: both tensors flow into the new value.
+            value = self.opaque(
+                [self.evaluate(node.target, scope), self.evaluate(node.value, scope)], node
+            )
+            self.bind_target(node.target, scope, value)
         elif kind is cst.Expr:
             self.evaluate(node.value, scope)
         elif kind is cst.Return:
@@ -434,6 +437,11 @@ class _Extractor:
                     item = items[index]
                 elif isinstance(value, (Result, Item)) and not starred:
                     item = Item(value, index)
+                elif isinstance(value, Node):
+                    # `x, state = layers.GRU(64, return_state=True)(inputs)`: each part is
+                    # computed from the layer's output, which is consumed by the unpacking.
+                    value.used = True
+                    item = Node("opaque", element.value, (value,))
                 else:
                     item = None
                 self.bind_target(element.value, scope, item)
