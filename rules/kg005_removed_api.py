@@ -348,12 +348,10 @@ from tensorflow.keras.optimizers import SGD
 opt = SGD(learning_rate=0.01, momentum=0.9)
 """,
         ),
-        Invalid(
-            """
+        Invalid("""
 import keras
 opt = keras.optimizers.RMSprop(learning_rate=1e-3, decay=1e-6)
-"""
-        ),
+"""),
         Invalid(
             """
 import keras
@@ -379,27 +377,21 @@ model.fit(train_gen, steps_per_epoch=100, epochs=5)
 """,
         ),
         # Positional arguments after the generator would shift: reported, no fix.
-        Invalid(
-            """
+        Invalid("""
 import keras
 model = keras.Sequential([keras.Input(shape=(4,)), keras.layers.Dense(1)])
 model.fit_generator(train_gen, 100, 5, workers=4, use_multiprocessing=True)
-"""
-        ),
-        Invalid(
-            """
+"""),
+        Invalid("""
 import keras
 model = keras.Sequential([keras.Input(shape=(4,)), keras.layers.Dense(3, activation="softmax")])
 classes = model.predict_classes(x_test)
-"""
-        ),
-        Invalid(
-            """
+"""),
+        Invalid("""
 import keras
 model = keras.Sequential([keras.Input(shape=(4,)), keras.layers.Dense(1)])
 model.fit(x, y, epochs=3, workers=4, use_multiprocessing=True)
-"""
-        ),
+"""),
         Invalid(
             """
 from keras.models import Sequential
@@ -412,52 +404,36 @@ from keras.layers import Dense
 model = Sequential([Dense(64, input_dim=8, kernel_initializer="uniform", activation="relu")])
 """,
         ),
-        Invalid(
-            """
+        Invalid("""
 from keras.preprocessing.image import ImageDataGenerator
 datagen = ImageDataGenerator(rescale=1.0 / 255)
-"""
-        ),
-        Invalid(
-            """
+"""),
+        Invalid("""
 from keras.preprocessing.text import Tokenizer
 tokenizer = Tokenizer(num_words=10000)
-"""
-        ),
-        Invalid(
-            """
+"""),
+        Invalid("""
 from keras.layers.merge import concatenate
-"""
-        ),
-        Invalid(
-            """
+"""),
+        Invalid("""
 from keras.layers import CuDNNLSTM, Dense
-"""
-        ),
-        Invalid(
-            """
+"""),
+        Invalid("""
 import tensorflow as tf
 x = tf.keras.layers.CuDNNGRU(64)
-"""
-        ),
-        Invalid(
-            """
+"""),
+        Invalid("""
 from keras import backend as K
 def rmse(y_true, y_pred):
     return K.sqrt(K.mean(K.square(y_pred - y_true)))
-"""
-        ),
-        Invalid(
-            """
+"""),
+        Invalid("""
 import keras
 gen = keras.preprocessing.image.ImageDataGenerator(horizontal_flip=True)
-"""
-        ),
-        Invalid(
-            """
+"""),
+        Invalid("""
 from keras.utils import np_utils
-"""
-        ),
+"""),
         Invalid(
             """
 from keras.layers import Conv2D

@@ -230,13 +230,11 @@ model.save_weights("weights.weights.h5")
 """,
         ),
         # A TF-checkpoint-style prefix: no suffix to rewrite, reported only.
-        Invalid(
-            """
+        Invalid("""
 import keras
 model = keras.Sequential([keras.Input(shape=(4,)), keras.layers.Dense(1)])
 model.save_weights("checkpoints/my_checkpoint")
-"""
-        ),
+"""),
         Invalid(
             """
 import keras
@@ -248,21 +246,17 @@ cb = keras.callbacks.ModelCheckpoint("best.weights.h5", save_weights_only=True)
 """,
         ),
         # Path from a module constant: reported at the call, no fix.
-        Invalid(
-            """
+        Invalid("""
 import keras
 MODEL_PATH = "model.h5"
 model = keras.Sequential([keras.Input(shape=(4,)), keras.layers.Dense(1)])
 model.save(MODEL_PATH)
-"""
-        ),
-        Invalid(
-            """
+"""),
+        Invalid("""
 import keras
 model = keras.Sequential([keras.Input(shape=(4,)), keras.layers.Dense(1)])
 model.save("model_dir", save_format="h5")
-"""
-        ),
+"""),
         # Model built in a function.
         Invalid(
             """

@@ -522,12 +522,22 @@ class _Extractor:
         if kind is cst.BinaryOperation:
             left = self.evaluate(node.left, scope)
             right = self.evaluate(node.right, scope)
-            return _arithmetic(node.operator, left, right) or self.opaque([left, right], node)
+            found = _arithmetic(node.operator, left, right) or self.opaque([left, right], node)
+            if found is None and isinstance(left, (Result, Item)):
+                # `y_train / 255`: an array operation, kept so label rules can see it.
+                operator = type(node.operator).__name__.lower()
+                return Result(f"operator.{operator}", node, [left, right], {})
+            return found
         if kind is cst.Subscript:
-            for element in node.slice:
-                if isinstance(element.slice, cst.Index):
-                    self.evaluate(element.slice.value, scope)
-            return self.opaque([self.evaluate(node.value, scope)], node)
+            index = [
+                self.evaluate(element.slice.value, scope)
+                for element in node.slice
+                if isinstance(element.slice, cst.Index)
+            ]
+            base = self.evaluate(node.value, scope)
+            if isinstance(base, Result) and len(index) == len(node.slice):
+                return Result(f"{base.qualname}[]", node, [base, *index], {})  # np.eye(n)[y]
+            return self.opaque([base], node)
         self.read_names(node, scope)
         return None
 
@@ -576,7 +586,7 @@ class _Extractor:
             return base.attr(name)
         if isinstance(base, Model) and name in ("output", "outputs"):
             return Node("model", base.call, model=base)
-        if isinstance(base, (Model, Node, Instance, Result)):
+        if isinstance(base, (Model, Node, Instance, Result, Item)):
             return _Bound(base, name)
         return None
 
@@ -650,8 +660,11 @@ class _Extractor:
                     )
                 )
             return None
-        if bound is not None and isinstance(bound.owner, Result):
-            return self.result(f"{bound.owner.qualname}.{bound.name}", node, args, kwargs)
+        if bound is not None and isinstance(bound.owner, (Result, Item)):
+            if bound.name in _SAME_VALUES:
+                return bound.owner  # `y.astype("float32")` holds the same labels
+            if isinstance(bound.owner, Result):
+                return self.result(f"{bound.owner.qualname}.{bound.name}", node, args, kwargs)
         return self.opaque([*args, *kwargs.values()], node)
 
     def call_keras(self, qualname: str, node: cst.Call, args, kwargs, starred):
@@ -753,6 +766,8 @@ def _mark_used(values) -> None:
         tensor.used = True
 
 
+# Array methods that keep an array's values (and so what its labels are).
+_SAME_VALUES = frozenset({"astype", "copy", "ravel", "flatten", "squeeze", "reshape", "to_numpy"})
 _CHILD_FIELDS: dict[type, tuple[str, ...]] = {}
 _MISSING = object()
 _RETURN = " return"  # not an identifier: cannot clash with a real name
