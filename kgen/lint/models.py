@@ -262,6 +262,8 @@ class Facts:
     instances: list[Instance] = field(default_factory=list)  # every Keras object built
     calls: list[CallSite] = field(default_factory=list)  # every call evaluated, in walk order
     tensors: list[Node] = field(default_factory=list)  # every layer/model applied by a call
+    # `obj.name` read on a layer, tensor or model: (the attribute node, obj's value)
+    attributes: list[tuple[cst.Attribute, object]] = field(default_factory=list)
 
 
 def _tensors(values) -> Iterator[Node]:
@@ -294,6 +296,7 @@ class _Extractor:
         self.instances: list[Instance] = []
         self.calls: list[CallSite] = []
         self.tensors: list[Node] = []
+        self.attributes: list[tuple[cst.Attribute, object]] = []
 
     # --- statements -------------------------------------------------------------------------
 
@@ -485,7 +488,10 @@ class _Extractor:
                 value.used = True
             return value
         if kind is cst.Attribute:
-            return self.attribute(self.evaluate(node.value, scope), node.attr.value)
+            base = self.evaluate(node.value, scope)
+            if isinstance(base, (Instance, Node, Model)):
+                self.attributes.append((node, base))
+            return self.attribute(base, node.attr.value)
         if kind is cst.Call:
             return self.call(node, scope)
         if kind is cst.SimpleString or kind is cst.ConcatenatedString:
@@ -790,4 +796,5 @@ def extract(module: cst.Module) -> Facts:
         extractor.instances,
         extractor.calls,
         extractor.tensors,
+        extractor.attributes,
     )
