@@ -78,6 +78,11 @@ _KERAS1_HINTS = {
 }
 
 
+# Keras 1 keywords of the generator methods that kept their meaning under a new name
+# (not samples_per_epoch: Keras 3 counts steps, not samples).
+_KERAS1_METHOD_KEYWORDS = {"nb_epoch": "epochs"}
+
+
 def _generator_fix(call: cst.Call, method: str) -> Fix | None:
     """`fit_generator(generator=gen, ...)` -> `fit(x=gen, ...)`: the method and the keywords
     it forwarded under other names (Keras 2's own forwarding, from the signature table), or no
@@ -90,7 +95,7 @@ def _generator_fix(call: cst.Call, method: str) -> Fix | None:
     for arg in call.args:
         if arg.keyword is None:
             continue
-        renamed = renames.get(arg.keyword.value)
+        renamed = renames.get(arg.keyword.value, _KERAS1_METHOD_KEYWORDS.get(arg.keyword.value))
         if renamed not in target:
             return None
         if renamed != arg.keyword.value:
@@ -232,8 +237,14 @@ class RemovedApi(Rule):
                 "np.argmax(model.predict(x), axis=-1)",
                 "for a sigmoid output: (model.predict(x) > 0.5).astype(int)",
             )
-        if method in ("fit", *_GENERATOR_METHODS) and (model or unknown):
+        if method == "fit" and (model or unknown):
             yield from self._rename(site.node, "nb_epoch", "epochs", "fit(nb_epoch=)")
+        if method in _GENERATOR_METHODS and (model or unknown):
+            # Renamed with the method by its fix: a fix of the keyword alone leaves the call
+            # as broken as before.
+            for arg in site.node.args:
+                if arg.keyword is not None and arg.keyword.value == "nb_epoch":
+                    yield Report(arg, f"{method}(nb_epoch=) was removed in Keras 3: use epochs=")
         if model and method in ("compile", "fit", "evaluate", "predict"):
             for arg in site.node.args:
                 keyword = arg.keyword.value if arg.keyword is not None else None

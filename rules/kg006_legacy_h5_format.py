@@ -99,9 +99,7 @@ class LegacyH5Format(Rule):
     def check(self, facts):
         for site in facts.calls:
             if site.method in ("save", "save_weights") and isinstance(site.receiver, Model):
-                yield from self._saved(
-                    facts.module, site.node, site.method, site.args, site.kwargs
-                )
+                yield from self._saved(facts.module, site.node, site.method, site.args, site.kwargs)
         for instance in facts.instances:
             if instance.qualname == "keras.callbacks.ModelCheckpoint":
                 weights = instance.kwargs.get("save_weights_only") == Const(True)
@@ -234,24 +232,20 @@ restored = keras.models.load_model("model.keras")
 """,
         ),
         # A constant shared by save and load: no literal swap can keep them agreeing safely.
-        Invalid(
-            """
+        Invalid("""
 import keras
 WEIGHTS = "weights.h5"
 model = keras.Sequential([keras.Input(shape=(4,)), keras.layers.Dense(1)])
 model.save_weights(WEIGHTS)
 model.load_weights(WEIGHTS)
-"""
-        ),
+"""),
         # The same path also in an f-string: no fix.
-        Invalid(
-            """
+        Invalid("""
 import keras
 model = keras.Sequential([keras.Input(shape=(4,)), keras.layers.Dense(1)])
 model.save("model.h5")
 print(f"saved to model.h5")
-"""
-        ),
+"""),
         Invalid(
             """
 import keras
