@@ -14,7 +14,7 @@ from dataclasses import dataclass, field, fields
 
 import libcst as cst
 
-from kgen.lint.resolve import Ref, Scope
+from kgen.lint.resolve import Ref, Scope, usual_keras_scope
 
 
 class _Default:
@@ -780,10 +780,11 @@ _RETURN = " return"  # not an identifier: cannot clash with a real name
 _BUILTIN_CONSTANTS = {"True": True, "False": False, "None": None}
 
 
-def extract(module: cst.Module) -> Facts:
-    """Walk a module once and return its models, their layers and their compile() calls."""
+def extract(module: cst.Module, pasted: bool = False) -> Facts:
+    """Walk a module once and return its models, their layers and their compile() calls;
+    `pasted`: a file without imports, where the usual Keras names mean Keras."""
     extractor = _Extractor()
-    scope = Scope()
+    scope = usual_keras_scope() if pasted else Scope()
     extractor.block(module.body, scope)
     # Functions never called from the walked code (main(), methods) are still checked.
     for function in extractor.functions:
