@@ -11,9 +11,8 @@ def _family(value) -> str | None:
     """ "constraints" or "regularizers" for a Keras object built or referenced in the file."""
     if isinstance(value, (Instance, Result, Ref)):
         parts = value.qualname.split(".")
-        if len(parts) >= 3 and parts[0] == "keras":
-            if parts[1] in ("constraints", "regularizers"):
-                return parts[1]
+        if len(parts) >= 3 and parts[0] == "keras" and parts[1] in ("constraints", "regularizers"):
+            return parts[1]
     return None
 
 
