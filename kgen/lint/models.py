@@ -750,6 +750,15 @@ def _arithmetic(operator, left, right):
     `7 * 7 * 64`), the way shapes are usually written; anything else is not evaluated."""
     if isinstance(left, Seq) and isinstance(right, Seq) and type(operator) is cst.Add:
         return Seq([*left.items, *right.items])
+    if (  # `1.0 / 255`: a Rescaling scale
+        type(operator) is cst.Divide
+        and isinstance(left, Const)
+        and isinstance(right, Const)
+        and type(left.value) in (int, float)
+        and type(right.value) in (int, float)
+        and right.value
+    ):
+        return Const(left.value / right.value)
     operation = _INTEGER_OPERATIONS.get(type(operator))
     if (
         operation is not None

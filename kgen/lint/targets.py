@@ -210,3 +210,30 @@ def trained_on(facts, model: Model, output: str | None = None) -> list[Labels]:
 def real_valued(labels: list[Labels]) -> bool:
     """Whether the file shows real-valued targets (not class ids, not 0/1)."""
     return any(label.kind in ("continuous", "unit") for label in labels)
+
+
+def scaled_by(value, depth: int = 0) -> tuple[float, object] | None:
+    """(divisor, the array divided) for `array / 255`-style values, followed like labels."""
+    if depth > 8:
+        return None
+    if isinstance(value, Result):
+        if value.qualname == "operator.divide" and len(value.args) == 2:
+            divisor = value.args[1]
+            if isinstance(divisor, Const) and type(divisor.value) in (int, float):
+                return float(divisor.value), value.args[0]
+        if value.qualname in ("numpy.array", "numpy.asarray") and value.args:
+            return scaled_by(value.args[0], depth + 1)
+    if isinstance(value, Item) and isinstance(value.of, Result) and value.of.qualname == _SPLIT:
+        arrays = value.of.args
+        if value.index // 2 < len(arrays):
+            return scaled_by(arrays[value.index // 2], depth + 1)
+    return None
+
+
+def fit_inputs(site) -> list:
+    """The input arrays a `fit()` call passes: `x` and the validation inputs."""
+    found = [site.kwargs.get("x", site.args[0] if site.args else None)]
+    validation = site.kwargs.get("validation_data")
+    if isinstance(validation, Seq) and len(validation.items) >= 2:
+        found.append(validation.items[0])
+    return [value for value in found if value is not None]
