@@ -12,9 +12,13 @@ def _rescales_pixels(model: Model):
     for node in model.nodes():
         if node.kind == "layer" and node.layer.kind == "Rescaling":
             scale = node.layer.param("scale")
-            if isinstance(scale, Const) and type(scale.value) in (int, float) and scale.value:
-                if any(abs(1 / scale.value - pixels) < 1e-6 for pixels in _PIXEL_SCALES):
-                    return node.layer
+            numeric = isinstance(scale, Const) and type(scale.value) in (int, float)
+            if (
+                numeric
+                and scale.value
+                and any(abs(1 / scale.value - pixels) < 1e-6 for pixels in _PIXEL_SCALES)
+            ):
+                return node.layer
     return None
 
 
@@ -173,8 +177,7 @@ model.fit(x_train, y_train)
     )
 
     INVALID = (
-        Invalid(
-            """
+        Invalid("""
 import keras
 from keras import layers
 (x_train, y_train), _ = keras.datasets.mnist.load_data()
@@ -182,10 +185,8 @@ x_train = x_train.astype("float32") / 255.0
 model = keras.Sequential([keras.Input(shape=(28, 28)), layers.Rescaling(1.0 / 255), layers.Flatten(), layers.Dense(10, activation="softmax")])
 model.compile(optimizer="adam", loss="sparse_categorical_crossentropy")
 model.fit(x_train, y_train)
-"""
-        ),
-        Invalid(
-            """
+"""),
+        Invalid("""
 import keras
 from keras import layers
 (x_train, y_train), _ = keras.datasets.mnist.load_data()
@@ -194,10 +195,8 @@ y_train = y_train / 255.0
 model = keras.Sequential([keras.Input(shape=(28, 28)), layers.Flatten(), layers.Dense(10, activation="softmax")])
 model.compile(optimizer="adam", loss="sparse_categorical_crossentropy")
 model.fit(x_train, y_train)
-"""
-        ),
-        Invalid(
-            """
+"""),
+        Invalid("""
 import keras
 from keras import layers
 (x_train, y_train), (x_test, y_test) = keras.datasets.cifar10.load_data()
@@ -208,38 +207,30 @@ x = layers.Conv2D(32, 3, activation="relu")(x)
 outputs = layers.Dense(10, activation="softmax")(layers.GlobalAveragePooling2D()(x))
 model = keras.Model(inputs, outputs)
 model.fit(x_train, y_train, validation_data=(x_test, y_test))
-"""
-        ),
-        Invalid(
-            """
+"""),
+        Invalid("""
 import keras
 from keras import layers
 (x_train, y_train), (x_test, y_test) = keras.datasets.fashion_mnist.load_data()
 model = keras.Sequential([keras.Input(shape=(28, 28)), layers.Rescaling(1 / 255), layers.Flatten(), layers.Dense(10)])
 model.fit(x_train, y_train, validation_data=(x_test / 255, y_test))
-"""
-        ),
-        Invalid(
-            """
+"""),
+        Invalid("""
 import keras
 from keras import layers
 (x_train, y_train), _ = keras.datasets.cifar100.load_data()
 model = keras.Sequential([keras.Input(shape=(32, 32, 3)), layers.Rescaling(1.0 / 255), layers.Flatten(), layers.Dense(100)])
 model.fit(x=x_train / 255.0, y=y_train)
-"""
-        ),
-        Invalid(
-            """
+"""),
+        Invalid("""
 import keras
 import numpy as np
 from keras import layers
 y = np.random.randint(0, 10, size=(100,))
 model = keras.Sequential([keras.Input(shape=(4,)), layers.Dense(10, activation="softmax")])
 model.fit(np.random.random((100, 4)), y / 255)
-"""
-        ),
-        Invalid(
-            """
+"""),
+        Invalid("""
 import keras
 from keras import layers
 from sklearn.model_selection import train_test_split
@@ -247,35 +238,28 @@ from sklearn.model_selection import train_test_split
 x_train, x_val, y_train, y_val = train_test_split(x / 255.0, y, test_size=0.1)
 model = keras.Sequential([keras.Input(shape=(28, 28)), layers.Rescaling(1.0 / 255), layers.Flatten(), layers.Dense(10)])
 model.fit(x_train, y_train)
-"""
-        ),
-        Invalid(
-            """
+"""),
+        Invalid("""
 import keras
 from keras import layers
 (x_train, y_train), (x_test, y_test) = keras.datasets.mnist.load_data()
 y_train = keras.utils.to_categorical(y_train, 10) / 255.0
 model = keras.Sequential([keras.Input(shape=(28, 28)), layers.Flatten(), layers.Dense(10, activation="softmax")])
 model.fit(x_train, y_train)
-"""
-        ),
-        Invalid(
-            """
+"""),
+        Invalid("""
 import tensorflow as tf
 (x_train, y_train), _ = tf.keras.datasets.mnist.load_data()
 x_train, y_train = x_train / 255.0, y_train / 255.0
 model = tf.keras.Sequential([tf.keras.Input(shape=(28, 28)), tf.keras.layers.Flatten(), tf.keras.layers.Dense(10)])
 model.fit(x_train, y_train, epochs=5)
-"""
-        ),
-        Invalid(
-            """
+"""),
+        Invalid("""
 import keras
 from keras import layers
 (x_train, y_train), _ = keras.datasets.cifar10.load_data()
 x_train = x_train / 127.5
 model = keras.Sequential([keras.Input(shape=(32, 32, 3)), layers.Rescaling(1.0 / 127.5, offset=-1), layers.Flatten(), layers.Dense(10)])
 model.fit(x_train, y_train)
-"""
-        ),
+"""),
     )

@@ -1,6 +1,6 @@
 from __future__ import annotations
 
-from kgen.lint.models import DEFAULT, Function, Instance, Seq
+from kgen.lint.models import DEFAULT, Function, Seq
 from kgen.lint.rule import Invalid, Report, Rule
 
 # Preprocessing layers whose state comes from adapt() unless it is passed in.
@@ -179,63 +179,50 @@ model = keras.Model(inputs, layers.Embedding(5, 4)(vectorize(inputs)))
     )
 
     INVALID = (
-        Invalid(
-            """
+        Invalid("""
 import keras
 from keras import layers
 normalizer = layers.Normalization()
 model = keras.Sequential([keras.Input(shape=(8,)), normalizer, layers.Dense(1)])
 model.compile(optimizer="adam", loss="mse")
 model.fit(x_train, y_train, epochs=10)
-"""
-        ),
-        Invalid(
-            """
+"""),
+        Invalid("""
 import keras
 from keras import layers
 model = keras.Sequential([keras.Input(shape=(8,)), layers.Normalization(axis=-1), layers.Dense(1)])
-"""
-        ),
-        Invalid(
-            """
+"""),
+        Invalid("""
 import keras
 from keras import layers
 vectorize = layers.TextVectorization(max_tokens=20000, output_sequence_length=200)
 inputs = keras.Input(shape=(1,), dtype="string")
 x = layers.Embedding(20000, 64)(vectorize(inputs))
 model = keras.Model(inputs, layers.Dense(1, activation="sigmoid")(layers.GlobalAveragePooling1D()(x)))
-"""
-        ),
-        Invalid(
-            """
+"""),
+        Invalid("""
 import keras
 from keras import layers
 lookup = layers.StringLookup(output_mode="one_hot")
 inputs = keras.Input(shape=(1,), dtype="string")
 model = keras.Model(inputs, layers.Dense(1)(lookup(inputs)))
-"""
-        ),
+"""),
         # Adapted the wrong layer: a second Normalization.
-        Invalid(
-            """
+        Invalid("""
 import keras
 from keras import layers
 norm = layers.Normalization()
 other = layers.Normalization()
 other.adapt(x_train)
 model = keras.Sequential([keras.Input(shape=(8,)), norm, layers.Dense(1)])
-"""
-        ),
-        Invalid(
-            """
+"""),
+        Invalid("""
 import keras
 from keras import layers
 inputs = keras.Input(shape=(1,))
 model = keras.Model(inputs, layers.Dense(1)(layers.IntegerLookup(output_mode="one_hot")(inputs)))
-"""
-        ),
-        Invalid(
-            """
+"""),
+        Invalid("""
 import keras
 from keras import layers
 def build():
@@ -243,34 +230,27 @@ def build():
     inputs = keras.Input(shape=(13,))
     x = layers.Dense(64, activation="relu")(norm(inputs))
     return keras.Model(inputs, layers.Dense(1)(x))
-"""
-        ),
-        Invalid(
-            """
+"""),
+        Invalid("""
 import tensorflow as tf
 norm = tf.keras.layers.Normalization()
 model = tf.keras.Sequential([tf.keras.Input(shape=(4,)), norm, tf.keras.layers.Dense(3, activation="softmax")])
-"""
-        ),
-        Invalid(
-            """
+"""),
+        Invalid("""
 import keras
 from keras import layers
 bins = layers.Discretization(num_bins=4)
 inputs = keras.Input(shape=(1,))
 model = keras.Model(inputs, layers.Dense(1)(bins(inputs)))
-"""
-        ),
-        Invalid(
-            """
+"""),
+        Invalid("""
 from keras.layers import Normalization, Dense, Input
 from keras.models import Sequential
 model = Sequential()
 model.add(Input(shape=(6,)))
 model.add(Normalization())
 model.add(Dense(1))
-"""
-        ),
+"""),
     )
 
 
