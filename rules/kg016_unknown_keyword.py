@@ -1,7 +1,5 @@
 from __future__ import annotations
 
-import difflib
-
 import libcst as cst
 
 from kgen.lint.models import Model
@@ -22,6 +20,8 @@ def _unknown(qualname: str, call: cst.Call, what: str):
         why = rejected(qualname, keyword)
         if why is None or why.era is not None:
             continue  # accepted, or a Keras 1/2 keyword: KG005 says what replaced it
+        import difflib  # only when there is a finding: it costs start-up time
+
         close = difflib.get_close_matches(keyword, sorted(known), n=1, cutoff=0.75)
         yield Report(
             arg,

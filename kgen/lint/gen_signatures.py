@@ -372,8 +372,8 @@ def _literal(value, indent: int = 0) -> str:
             return "{}"
         body = "".join(f"{pad}{k!r}: {_literal(v, indent + 1)},\n" for k, v in value.items())
         return "{\n" + body + "    " * indent + "}"
-    if isinstance(value, list):
-        return "frozenset(" + repr(sorted(value)).replace("[", "{").replace("]", "}") + ")"
+    if isinstance(value, list):  # one string of names: a small module to load (split on use)
+        return repr(" ".join(sorted(value)))
     if isinstance(value, tuple):
         return "(" + ", ".join(_literal(v, indent) for v in value) + ",)"
     return repr(value)

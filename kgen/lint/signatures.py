@@ -7,6 +7,7 @@ Reads the generated tables (`keras_signatures.py` from the installed Keras 3,
 from __future__ import annotations
 
 from dataclasses import dataclass
+from functools import cache
 
 from kgen.lint import keras2_signatures as keras2
 from kgen.lint import keras_signatures as keras3
@@ -28,6 +29,12 @@ class Rejected:
     replacement: str | None  # the Keras 3 keyword with the same meaning, when there is one
 
 
+@cache
+def _names(text: str) -> frozenset[str]:
+    """The tables store each name list as one space-separated string: cheap to import."""
+    return frozenset(text.split())
+
+
 def canonical(qualname: str) -> str:
     """`keras.layers.Convolution2D` -> `keras.layers.Conv2D`: the table's key for a class."""
     return keras3.ALIASES.get(qualname, qualname)
@@ -35,7 +42,8 @@ def canonical(qualname: str) -> str:
 
 def accepted(qualname: str) -> frozenset[str] | None:
     """The keywords Keras 3 accepts there; None when unknown or open (**kwargs passed on)."""
-    return keras3.KEYWORDS.get(canonical(qualname))
+    text = keras3.KEYWORDS.get(canonical(qualname))
+    return None if text is None else _names(text)
 
 
 def rejected(qualname: str, keyword: str) -> Rejected | None:
@@ -52,7 +60,7 @@ def rejected(qualname: str, keyword: str) -> Rejected | None:
     if keyword in renames:
         new = renames[keyword]
         return Rejected(keyword, "keras1", new if new in known else None)
-    if keyword in keras2.KEYWORDS.get(key, ()):
+    if keyword in _names(keras2.KEYWORDS.get(key, "")):
         return Rejected(keyword, "keras2", None)
     return Rejected(keyword, None, None)
 
@@ -65,9 +73,10 @@ def forwarded(qualname: str) -> tuple[str, dict[str, str]] | None:
 
 def removed_attribute(name: str, tensor: bool) -> str | None:
     """Why `obj.name` fails in Keras 3 for a layer (or a tensor); None when it exists."""
-    if tensor and name in keras2.KERAS1_TENSOR_ATTRIBUTES:
+    if tensor and name in _names(keras2.KERAS1_TENSOR_ATTRIBUTES):
         return f"{name} was a Keras 1 tensor attribute; Keras 3 tensors have .shape"
-    if not tensor and name in keras2.LAYER_ATTRIBUTES and name not in keras3.LAYER_ATTRIBUTES:
+    removed = _names(keras2.LAYER_ATTRIBUTES) - _names(keras3.LAYER_ATTRIBUTES)
+    if not tensor and name in removed:
         if name in ("input_shape", "output_shape"):
             side = name.partition("_")[0]
             return f"layer.{name} was removed in Keras 3: use layer.{side}.shape"

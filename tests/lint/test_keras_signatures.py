@@ -100,6 +100,9 @@ def test_keras2_reader_on_a_wheel(tmp_path):
     assert table["KERAS2_VERSION"] == "2.15.0"
     dense = table["KEYWORDS"]["keras.layers.Dense"]
     assert {"units", "activation", "trainable", "name", "input_dim", "weights"} == set(dense)
+    assert '"activation input_dim name trainable units weights"' in gen_signatures.render_keras2(
+        table, {}
+    )
     assert table["KEYWORDS"]["keras.optimizers.Adam"] == ["jit_compile", "learning_rate"]
     assert table["FORWARDS"]["keras.Model.fit_generator"] == (
         "fit",
