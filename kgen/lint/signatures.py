@@ -6,8 +6,8 @@ Reads the generated tables (`keras_signatures.py` from the installed Keras 3,
 
 from __future__ import annotations
 
-from dataclasses import dataclass
 from functools import cache
+from typing import NamedTuple
 
 from kgen.lint import keras2_signatures as keras2
 from kgen.lint import keras_signatures as keras3
@@ -20,8 +20,7 @@ _KERAS2_LEGACY = {
 }
 
 
-@dataclass(frozen=True)
-class Rejected:
+class Rejected(NamedTuple):
     """A keyword Keras 3 rejects: `era` is "keras1", "keras2" or None (never a Keras keyword)."""
 
     keyword: str

@@ -7,13 +7,12 @@ Anything else (a slice, a function's parameter, a file read) is unknown: rules s
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from typing import NamedTuple
 
 from kgen.lint.models import Const, Item, Mapping, Model, Result, Seq
 
 
-@dataclass(frozen=True)
-class Labels:
+class Labels(NamedTuple):
     kind: str  # "int" (class ids), "onehot", "unit" (values in [0, 1]), "continuous"
     how: str  # where they come from, for messages
     classes: int | None = None  # number of classes, when the file shows it
