@@ -2,7 +2,6 @@ from __future__ import annotations
 
 from kgen.lint.layers import VALUE_PRESERVING, activation_name, int_value
 from kgen.lint.rule import Invalid, Report, Rule
-from kgen.lint.shapes import infer
 from kgen.lint.targets import trained_on
 
 
@@ -98,6 +97,8 @@ class OutputLabelMismatch(Rule):
             per_sample = [found for found in labels if found.per_sample]
             if not per_sample or len(per_sample) != len(labels):
                 continue
+            from kgen.lint.shapes import infer  # costs start-up time: only when needed
+
             shape = next((s.shape for s in infer(model) if s.node is node), None)
             if shape is not None and len(shape) == 2:
                 yield Report(
