@@ -258,7 +258,9 @@ class ScriptSpec:
     @property
     def title(self) -> str:
         if self.single:
-            branches = f", then {len(self.trunk)} interpretation branches" if len(self.trunk) > 1 else ""
+            branches = (
+                f", then {len(self.trunk)} interpretation branches" if len(self.trunk) > 1 else ""
+            )
             return f"{TASK_TITLES[self.task]} of {DATA_TITLES[self.modality.name]} with a {self.arch_title}{branches}"
         inputs = ", ".join(spec.name for spec in self.inputs)
         outputs = ", ".join(spec.name for spec in self.outputs)
@@ -308,7 +310,8 @@ def render(spec: ScriptSpec) -> str:
         target_column={"multilabel": "labels", "tagging": "tags"}.get(spec.task, "target"),
         # Class folders label binary and multiclass samples; everything else names its targets
         # in a CSV column (the data table itself, or labels.csv beside the sample files).
-        csv_targets=spec.single and not (spec.modality.files and spec.task in ("binary", "multiclass")),
+        csv_targets=spec.single
+        and not (spec.modality.files and spec.task in ("binary", "multiclass")),
         color_channels=COLOR_MODES,
         image_suffixes=IMAGE_SUFFIXES,
         suffixes=spec.modality.suffixes,

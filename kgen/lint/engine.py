@@ -10,6 +10,7 @@ from dataclasses import dataclass
 import libcst as cst
 
 from kgen.lint.models import extract
+from kgen.lint.resolve import pasted_keras
 from kgen.lint.rule import Fix, Report, Rule, rule_by_code
 from kgen.lint.source import NOT_ANALYSED
 from kgen.lint.source import too_deep as nesting_too_deep
@@ -55,7 +56,8 @@ def _analyze_quietly(
     if deep is not None:
         return None, unparsable(rules, deep.message, deep.line, deep.column, invalid=deep.invalid)
     try:
-        if not any(t in source for r in rules if r.CODE != SYNTAX_ERROR for t in r.TRIGGERS):
+        triggered = any(t in source for r in rules if r.CODE != SYNTAX_ERROR for t in r.TRIGGERS)
+        if not triggered and not pasted_keras(source):
             return None, _syntax_only(source, rules)
         return _analyze(source, rules)
     except RecursionError:  # nesting under the guard's limit can still be too deep for libcst
@@ -82,7 +84,7 @@ def _analyze(source: str, rules: list[type[Rule]]) -> tuple[cst.Module | None, l
     except cst.ParserSyntaxError as error:
         return None, unparsable(rules, *_syntax_error(source, error))
 
-    facts = extract(module)
+    facts = extract(module, pasted=pasted_keras(source))
     reports: list[tuple[type[Rule], Report]] = []
     seen: set[tuple] = set()
     for rule in rules:

@@ -24,15 +24,13 @@ GIT_ENV = {
     "GIT_COMMITTER_DATE": "2024-01-01T00:00:00Z",
 }
 
-BUGGY = textwrap.dedent(
-    """\
+BUGGY = textwrap.dedent("""\
     import keras
     from keras import layers
 
     model = keras.Sequential([keras.Input(shape=(8,)), layers.Dense(3, activation="sigmoid")])
     model.compile(optimizer="adam", loss="categorical_crossentropy")
-    """
-)
+    """)
 
 
 def git(*args: str, cwd: Path) -> str:
