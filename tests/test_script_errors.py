@@ -1,5 +1,6 @@
 """A generated script given bad data stops with a one-line error, never a traceback."""
 
+import os
 import subprocess
 import sys
 
@@ -45,11 +46,14 @@ def test_empty_class_folders(tmp_path):
 
 @pytest.mark.parametrize("data, suffix", [("image", ".png"), ("audio", ".wav"), ("volume", ".npy")])
 def test_unreadable_sample_file(tmp_path, data, suffix):
+    # Enough files for three splits: whichever is read first, while training streams them.
     for name in ("a", "b"):
         (tmp_path / "samples" / name).mkdir(parents=True)
-        (tmp_path / "samples" / name / f"broken{suffix}").write_bytes(b"not really")
+        for index in range(3):
+            (tmp_path / "samples" / name / f"broken{index}{suffix}").write_bytes(b"not really")
     result = run_generated(tmp_path, "binary", data, "--data", "samples")
-    assert_one_line_error(result, f"error: cannot read samples/a/broken{suffix}: ")
+    assert_one_line_error(result, "error: cannot read samples/")
+    assert "/broken" in result.stderr and f"{suffix}: " in result.stderr
 
 
 def run_spec_script(tmp_path, spec_text, *args):
@@ -59,7 +63,11 @@ def run_spec_script(tmp_path, spec_text, *args):
     script = tmp_path / "train.py"
     script.write_text(generate.render(load_spec(tmp_path / "model.toml")))
     return subprocess.run(
-        [sys.executable, "train.py", *args], cwd=tmp_path, check=False, capture_output=True, text=True
+        [sys.executable, "train.py", *args],
+        cwd=tmp_path,
+        check=False,
+        capture_output=True,
+        text=True,
     )
 
 
@@ -126,3 +134,52 @@ def test_feature_columns_must_exist(tmp_path):
     (tmp_path / "data.csv").write_text("a,b,target\n1,2,x\n3,4,y\n")
     result = run_spec_script(tmp_path, spec, "--data", "data.csv")
     assert_one_line_error(result, "error: data.csv has no height column (columns: a, b)")
+
+
+def test_options_and_data_are_checked_before_keras_is_imported(tmp_path):
+    # A keras package that stops any script importing it: the error must come first.
+    (tmp_path / "shadow" / "keras").mkdir(parents=True)
+    (tmp_path / "shadow" / "keras" / "__init__.py").write_text('raise SystemExit("keras imported")')
+    script = tmp_path / "train.py"
+    script.write_text(generate.render(generate.ScriptSpec.build("multiclass", "image")))
+    jax_cluster = {"JAX_COORDINATOR_ADDRESS": "127.0.0.1:1234"}  # without the other two
+    for args, environment, message in [
+        (["--data", "nowhere"], {}, "--data nowhere does not exist"),
+        (["--synthetic", "5"], {}, "--synthetic needs at least 20 samples"),
+        (["--data", "x", "--epochs", "many"], {}, "argument --epochs: invalid int value: 'many'"),
+        (
+            ["--synthetic", "20", "--distribute"],
+            jax_cluster,
+            "needs all of JAX_COORDINATOR_ADDRESS, JAX_NUM_PROCESSES, JAX_PROCESS_ID",
+        ),
+    ]:
+        result = subprocess.run(
+            [sys.executable, "train.py", *args],
+            cwd=tmp_path,
+            env={**os.environ, **environment, "PYTHONPATH": str(tmp_path / "shadow")},
+            check=False,
+            capture_output=True,
+            text=True,
+        )
+        assert_one_line_error(result, message)
+
+
+def test_bad_data_creates_no_output_folder(tmp_path):
+    (tmp_path / "images" / "cats").mkdir(parents=True)
+    result = run_generated(tmp_path, "multiclass", "image", "--data", "images")
+    assert_one_line_error(result, "no .png, .jpg, .jpeg, .bmp, .gif files")
+    assert not (tmp_path / "output").exists()
+
+
+def test_failed_rerun_leaves_no_stale_outputs(tmp_path):
+    # An earlier run's outputs, then a run whose files cannot be read once training starts.
+    (tmp_path / "output").mkdir()
+    for name in ("model.keras", "metrics.json", "history.png", "kept.txt"):
+        (tmp_path / "output" / name).write_text("from an earlier run")
+    for name in ("a", "b"):
+        (tmp_path / "samples" / name).mkdir(parents=True)
+        for index in range(3):
+            (tmp_path / "samples" / name / f"broken{index}.png").write_bytes(b"not really")
+    result = run_generated(tmp_path, "binary", "image", "--data", "samples")
+    assert_one_line_error(result, "error: cannot read samples/")
+    assert sorted(path.name for path in (tmp_path / "output").iterdir()) == ["kept.txt"]

@@ -20,13 +20,13 @@ import argparse
 import contextlib
 import csv
 import json
+import math
+import os
 import shutil
+import tempfile
 from pathlib import Path
 
-import keras
 import numpy as np
-from keras import layers
-from matplotlib.figure import Figure
 
 # Settings. The command-line options override the first three.
 EPOCHS = 50
@@ -36,6 +36,14 @@ LEARNING_RATE = 1e-3
 PATIENCE = 8  # epochs without validation improvement before training stops
 VALIDATION_FRACTION = 0.15
 TEST_FRACTION = 0.15
+# What a run writes to --output-dir (an earlier run's are deleted when training starts).
+OUTPUT_FILES = [
+    "model.keras",
+    "checkpoint.keras",
+    "history.png",
+    "metrics.json",
+    "training_log.csv",
+]
 TARGET_COLUMNS = ["labels"]  # --target overrides
 # Every image is resized to this, as in ImageNet: height, width, channels (the pretrained base
 # expects three colour channels).
@@ -45,7 +53,74 @@ FINE_TUNE_LAYERS = 20  # how many of the base's top layers fine-tuning unfreezes
 FINE_TUNE_LEARNING_RATE = (
     1e-5  # low, so the pretrained features are refined, not wiped out
 )
+READ_WORKERS = 4  # threads reading sample files ahead of the training step
 
+
+def parse_args():
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    source = parser.add_mutually_exclusive_group(required=True)
+    source.add_argument(
+        "--data", type=Path, help="the dataset, in the layout described above"
+    )
+    source.add_argument(
+        "--synthetic",
+        type=int,
+        metavar="N",
+        help="generate N random samples and train on them",
+    )
+    parser.add_argument(
+        "--target",
+        default=",".join(TARGET_COLUMNS),
+        help="the label column(s), comma-separated",
+    )
+    parser.add_argument("--epochs", type=int, default=EPOCHS)
+    parser.add_argument("--fine-tune-epochs", type=int, default=FINE_TUNE_EPOCHS)
+    parser.add_argument(
+        "--no-pretrained-weights",
+        action="store_true",
+        help="start the base from random weights (nothing is downloaded)",
+    )
+    parser.add_argument("--batch-size", type=int, default=BATCH_SIZE)
+    parser.add_argument("--output-dir", type=Path, default=Path("output"))
+    parser.add_argument("--seed", type=int, default=SEED)
+    parser.add_argument(
+        "--distribute",
+        action="store_true",
+        help="train data-parallel on all visible GPUs/TPUs, and on every worker of the cluster"
+        " TF_CONFIG (TensorFlow) or JAX_COORDINATOR_ADDRESS (JAX) describes",
+    )
+    parser.add_argument(
+        "--mixed-precision",
+        nargs="?",
+        const="mixed_float16",
+        choices=["mixed_float16", "mixed_bfloat16"],
+        help="compute in 16-bit floats, keeping float32 weights (bfloat16 suits TPUs and CPUs)",
+    )
+    args = parser.parse_args()
+    if args.data is not None and not args.data.exists():
+        parser.error(f"--data {args.data} does not exist")
+    if args.synthetic is not None and args.synthetic < 20:
+        parser.error("--synthetic needs at least 20 samples to fill three splits")
+    jax_cluster = ["JAX_COORDINATOR_ADDRESS", "JAX_NUM_PROCESSES", "JAX_PROCESS_ID"]
+    if (
+        args.distribute
+        and jax_cluster[0] in os.environ
+        and not set(jax_cluster) <= set(os.environ)
+    ):
+        parser.error(
+            f"--distribute on a JAX cluster needs all of {', '.join(jax_cluster)}"
+        )
+    return args
+
+
+if __name__ == "__main__":
+    # Check the options and --data now: importing Keras takes seconds, a typo should not.
+    ARGS = parse_args()
+
+# Imported after the option check above.
+import keras
+from keras import layers
+from matplotlib.figure import Figure
 
 # ## 1. Load the data
 FILE_SUFFIXES = (".png", ".jpg", ".jpeg", ".bmp", ".gif")
@@ -113,21 +188,65 @@ def write_synthetic_dataset(data_dir, num_samples, rng, target_columns):
     return data_dir
 
 
-def load_dataset(data_dir, target_columns):
-    """All samples as one array, with their raw targets and the target column names."""
-    paths, targets, columns = list_samples(data_dir, target_columns)
-    samples = []
-    for path in paths:
-        try:
-            samples.append(read_sample(path))
-        except (OSError, ValueError, EOFError) as error:
-            raise SystemExit(f"error: cannot read {path}: {error}") from None
-    shapes = sorted({np.shape(sample) for sample in samples})
-    if len(shapes) > 1:
-        raise SystemExit(
-            f"error: the samples differ in shape ({shapes[0]}, {shapes[1]}, ...); make them one size"
+class SampleBatches(keras.utils.PyDataset):
+    """(samples, targets) batches read from the sample files while the model trains: worker
+    threads read ahead of the training step, so memory holds a few batches, not the dataset.
+    `encode` turns a list of samples into the model's input array."""
+
+    def __init__(self, paths, y, batch_size, encode=np.stack, shuffle_seed=None):
+        super().__init__(workers=READ_WORKERS)
+        self.paths, self.y, self.batch_size, self.encode = paths, y, batch_size, encode
+        self.order = np.arange(len(paths))
+        self.rng = None if shuffle_seed is None else np.random.default_rng(shuffle_seed)
+        self.on_epoch_end()
+
+    def __len__(self):
+        return math.ceil(len(self.paths) / self.batch_size)
+
+    def __getitem__(self, index):
+        rows = self.order[index * self.batch_size : (index + 1) * self.batch_size]
+        return (
+            self.encode([read_sample_or_exit(self.paths[row]) for row in rows]),
+            self.y[rows],
         )
-    return np.array(samples), targets, columns
+
+    @property
+    def sample_shape(self):
+        """The shape of one model input, from the first file."""
+        return self.encode([read_sample_or_exit(self.paths[0])]).shape[1:]
+
+    def on_epoch_end(self):
+        if self.rng is not None:  # training batches: a new order every epoch
+            self.rng.shuffle(self.order)
+
+
+def feature_statistics(batches):
+    """The mean and variance of each feature (the last axis) over every sample, read batch by
+    batch. (Normalization.adapt needs TensorFlow for anything but one array in memory.)
+    """
+    count, total, total_squares = 0, 0.0, 0.0
+    for samples, _ in batches:
+        samples = samples.astype("float64")
+        axes = tuple(range(samples.ndim - 1))
+        count += samples[..., 0].size
+        total = total + samples.sum(axis=axes)
+        total_squares = total_squares + np.square(samples).sum(axis=axes)
+    mean = total / count
+    return mean, total_squares / count - np.square(mean)
+
+
+def shard(x, y, worker, workers):
+    """A worker's share of a split: every workers-th sample, as many on every worker (they step
+    together, so none may run out of batches first)."""
+    usable = len(x) - len(x) % workers
+    return x[worker:usable:workers], y[worker:usable:workers]
+
+
+def read_sample_or_exit(path):
+    try:
+        return read_sample(path)
+    except (OSError, ValueError, EOFError) as error:
+        raise SystemExit(f"error: cannot read {path}: {error}") from None
 
 
 def encode_labels(targets, columns):
@@ -183,29 +302,50 @@ def build_model(x_train, y_train, label_names, weights):
 
 
 # ## 4. Train
-def distribution_scope(distribute):
-    """Where to build and compile the model: with --distribute, data-parallel over every
-    visible accelerator using the backend's own engine."""
+def set_up_distribution(distribute):
+    """With --distribute, data-parallel training with the backend's own engine: over every
+    accelerator here and, when the environment describes a cluster (TF_CONFIG on TensorFlow;
+    JAX_COORDINATOR_ADDRESS, JAX_NUM_PROCESSES and JAX_PROCESS_ID on JAX), on every worker of it.
+    Returns where to build the model, this worker's index (0 is the chief) and the worker count.
+    """
     if not distribute:
-        return contextlib.nullcontext()
+        return contextlib.nullcontext(), 0, 1
     backend = keras.backend.backend()
     if backend == "tensorflow":
         import tensorflow as tf  # the strategy only; the model itself stays backend-agnostic
 
-        strategy = tf.distribute.MirroredStrategy()
-        print(f"Data-parallel training on {strategy.num_replicas_in_sync} device(s)")
-        return strategy.scope()
-    if backend == "jax":
-        devices = keras.distribution.list_devices()
+        if "TF_CONFIG" in os.environ:
+            strategy = tf.distribute.MultiWorkerMirroredStrategy()
+            worker = strategy.cluster_resolver.task_id
+            workers = strategy.cluster_resolver.cluster_spec().num_tasks("worker")
+        else:
+            strategy = tf.distribute.MirroredStrategy()
+            worker, workers = 0, 1
+        devices, scope = strategy.num_replicas_in_sync, strategy.scope()
+    elif backend == "jax":
+        import jax  # the cluster only; the model itself stays backend-agnostic
+
+        if "JAX_COORDINATOR_ADDRESS" in os.environ:  # read by initialize() itself
+            jax.distributed.initialize(
+                num_processes=int(os.environ["JAX_NUM_PROCESSES"]),
+                process_id=int(os.environ["JAX_PROCESS_ID"]),
+            )
+        worker, workers = jax.process_index(), jax.process_count()
+        all_devices = keras.distribution.list_devices()  # every process's devices
+        # auto_shard_dataset=False: each worker already reads only its own share of the files.
         keras.distribution.set_distribution(
-            keras.distribution.DataParallel(devices=devices)
+            keras.distribution.DataParallel(
+                devices=all_devices, auto_shard_dataset=False
+            )
         )
-        print(f"Data-parallel training on {len(devices)} device(s)")
+        devices, scope = len(all_devices), contextlib.nullcontext()
     else:
         print(
             f"--distribute: Keras has no data parallelism for {backend}; using one device"
         )
-    return contextlib.nullcontext()
+        return contextlib.nullcontext(), 0, 1
+    print(f"Data-parallel training on {devices} device(s) across {workers} worker(s)")
+    return scope, worker, workers
 
 
 def compile_model(model, learning_rate):
@@ -230,6 +370,14 @@ def unfreeze_top_of_base(model):
     for layer in base.layers:
         if isinstance(layer, layers.BatchNormalization):
             layer.trainable = False
+
+
+def start_outputs(output_dir):
+    """Create the output folder, and delete what an earlier run wrote there: a run that fails
+    must not leave an older model.keras or metrics.json looking like its own."""
+    output_dir.mkdir(parents=True, exist_ok=True)
+    for name in OUTPUT_FILES:
+        (output_dir / name).unlink(missing_ok=True)
 
 
 def make_callbacks(output_dir):
@@ -267,66 +415,22 @@ def plot_history(history, path):
     figure.savefig(path)
 
 
-def parse_args():
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    source = parser.add_mutually_exclusive_group(required=True)
-    source.add_argument(
-        "--data", type=Path, help="the dataset, in the layout described above"
-    )
-    source.add_argument(
-        "--synthetic",
-        type=int,
-        metavar="N",
-        help="generate N random samples and train on them",
-    )
-    parser.add_argument(
-        "--target",
-        default=",".join(TARGET_COLUMNS),
-        help="the label column(s), comma-separated",
-    )
-    parser.add_argument("--epochs", type=int, default=EPOCHS)
-    parser.add_argument("--fine-tune-epochs", type=int, default=FINE_TUNE_EPOCHS)
-    parser.add_argument(
-        "--no-pretrained-weights",
-        action="store_true",
-        help="start the base from random weights (nothing is downloaded)",
-    )
-    parser.add_argument("--batch-size", type=int, default=BATCH_SIZE)
-    parser.add_argument("--output-dir", type=Path, default=Path("output"))
-    parser.add_argument("--seed", type=int, default=SEED)
-    parser.add_argument(
-        "--distribute",
-        action="store_true",
-        help="train data-parallel on all visible GPUs/TPUs",
-    )
-    parser.add_argument(
-        "--mixed-precision",
-        nargs="?",
-        const="mixed_float16",
-        choices=["mixed_float16", "mixed_bfloat16"],
-        help="compute in 16-bit floats, keeping float32 weights (bfloat16 suits TPUs and CPUs)",
-    )
-    args = parser.parse_args()
-    if args.data is not None and not args.data.exists():
-        parser.error(f"--data {args.data} does not exist")
-    if args.synthetic is not None and args.synthetic < 20:
-        parser.error("--synthetic needs at least 20 samples to fill three splits")
-    return args
-
-
-def main():
-    args = parse_args()
+def main(args):
+    # First: a TensorFlow cluster must be set up before TensorFlow does anything else.
+    scope, worker, workers = set_up_distribution(args.distribute)
     keras.utils.set_random_seed(args.seed)  # seeds Python, NumPy and the backend
     rng = np.random.default_rng(args.seed)
-    args.output_dir.mkdir(parents=True, exist_ok=True)
     if args.mixed_precision:
         keras.mixed_precision.set_global_policy(args.mixed_precision)
+    # Only the chief (worker 0) writes to --output-dir; other workers write to a scratch folder.
+    output_dir = (
+        args.output_dir if worker == 0 else Path(tempfile.mkdtemp(prefix="worker_"))
+    )
     target_columns = args.target.split(",")
     if args.synthetic:
-        synthetic_dir = args.output_dir / "synthetic_data"
-        shutil.rmtree(
-            synthetic_dir, ignore_errors=True
-        )  # no leftovers from an earlier run
+        synthetic_dir = output_dir / "synthetic_data"
+        # No leftovers from an earlier run.
+        shutil.rmtree(synthetic_dir, ignore_errors=True)
         data_path = write_synthetic_dataset(
             synthetic_dir, args.synthetic, rng, target_columns
         )
@@ -334,65 +438,79 @@ def main():
     else:
         data_path = args.data
 
-    x, targets, columns = load_dataset(data_path, target_columns)
+    # Split the list of files, not the samples: nothing is read yet.
+    paths, targets, columns = list_samples(data_path, target_columns)
     y, label_names = encode_labels(targets, columns)
-    (x_train, y_train), (x_val, y_val), (x_test, y_test) = split_dataset(x, y, rng)
+    (x_train, y_train), (x_val, y_val), (x_test, y_test) = split_dataset(
+        np.array(paths), y, rng
+    )
+    # The data is good: from here on the output folder belongs to this run.
+    start_outputs(output_dir)
+    # Every worker reads its own share of the files (all of them when training on one machine);
+    # the preprocessing statistics come from the whole training split, the same on every worker.
+    train_split = SampleBatches(x_train, y_train, args.batch_size)
+    train_batches = SampleBatches(
+        *shard(x_train, y_train, worker, workers),
+        args.batch_size,
+        shuffle_seed=args.seed,
+    )
+    val_batches = SampleBatches(*shard(x_val, y_val, worker, workers), args.batch_size)
+    test_batches = SampleBatches(
+        *shard(x_test, y_test, worker, workers), args.batch_size
+    )
     print(
         f"{len(x_train)} training, {len(x_val)} validation, {len(x_test)} test samples"
     )
 
     weights = None if args.no_pretrained_weights else "imagenet"
-    # The training log appends (fine-tuning continues it), so start it afresh.
-    (args.output_dir / "training_log.csv").unlink(missing_ok=True)
-    with distribution_scope(args.distribute):
-        model = build_model(x_train, y_train, label_names, weights=weights)
+    with scope:
+        model = build_model(train_split, y_train, label_names, weights=weights)
         compile_model(model, LEARNING_RATE)
         model.summary()
         history = model.fit(
-            x_train,
-            y_train,
-            validation_data=(x_val, y_val),
+            train_batches,
+            validation_data=val_batches,
             epochs=args.epochs,
-            batch_size=args.batch_size,
-            callbacks=make_callbacks(args.output_dir),
+            callbacks=make_callbacks(output_dir),
         )
         if args.fine_tune_epochs:
             unfreeze_top_of_base(model)
             # Recompile: which weights train has changed.
             compile_model(model, FINE_TUNE_LEARNING_RATE)
             fine_tuning = model.fit(
-                x_train,
-                y_train,
-                validation_data=(x_val, y_val),
+                train_batches,
+                validation_data=val_batches,
                 initial_epoch=len(history.epoch),
                 epochs=len(history.epoch) + args.fine_tune_epochs,
-                batch_size=args.batch_size,
-                callbacks=make_callbacks(args.output_dir),
+                callbacks=make_callbacks(output_dir),
             )
             for name, values in fine_tuning.history.items():
                 history.history[name] += values
-    plot_history(history.history, args.output_dir / "history.png")
+    plot_history(history.history, output_dir / "history.png")
 
     # ## 5. Evaluate, save and predict
     # The test split played no part in training or model selection: this is the honest score.
-    results = model.evaluate(
-        x_test, y_test, batch_size=args.batch_size, return_dict=True, verbose=0
-    )
+    results = model.evaluate(test_batches, return_dict=True, verbose=0)
     metrics = {name: float(value) for name, value in results.items()}
-    (args.output_dir / "metrics.json").write_text(json.dumps(metrics, indent=2) + "\n")
+    (output_dir / "metrics.json").write_text(json.dumps(metrics, indent=2) + "\n")
     print(
         "Test " + ", ".join(f"{name}: {value:.4f}" for name, value in metrics.items())
     )
-    model.save(args.output_dir / "model.keras")
+    model.save(output_dir / "model.keras")
 
-    # Reload the saved model and predict, as an application would.
-    model = keras.models.load_model(args.output_dir / "model.keras")
-    predictions = model.predict(x_test[:5], verbose=0)
-    for prediction, target in zip(predictions, y_test[:5]):
+    # Reload the saved model and predict, as an application would: on one device.
+    if args.distribute:
+        keras.distribution.set_distribution(None)
+    model = keras.models.load_model(output_dir / "model.keras")
+    samples, targets = test_batches[0]
+    predictions = model.predict(samples[:5], verbose=0)
+    for prediction, target in zip(predictions, targets[:5]):
         print(
             f"predicted {describe(prediction, label_names)}, true {describe(target, label_names)}"
         )
+    if worker != 0:
+        shutil.rmtree(output_dir)
 
 
 if __name__ == "__main__":
-    main()
+    main(ARGS)

@@ -21,13 +21,12 @@ import argparse
 import contextlib
 import csv
 import json
+import os
 import shutil
+import tempfile
 from pathlib import Path
 
-import keras
 import numpy as np
-from keras import layers
-from matplotlib.figure import Figure
 
 # Settings. The command-line options override the first three.
 EPOCHS = 50
@@ -37,9 +36,78 @@ LEARNING_RATE = 1e-3
 PATIENCE = 8  # epochs without validation improvement before training stops
 VALIDATION_FRACTION = 0.15
 TEST_FRACTION = 0.15
+# What a run writes to --output-dir (an earlier run's are deleted when training starts).
+OUTPUT_FILES = [
+    "model.keras",
+    "checkpoint.keras",
+    "history.png",
+    "metrics.json",
+    "training_log.csv",
+]
 TARGET_COLUMNS = ["target"]  # --target overrides
 WINDOW = 24  # time steps the model sees
 HORIZON = 1  # how many steps after the window the target lies
+
+
+def parse_args():
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    source = parser.add_mutually_exclusive_group(required=True)
+    source.add_argument(
+        "--data", type=Path, help="the dataset, in the layout described above"
+    )
+    source.add_argument(
+        "--synthetic",
+        type=int,
+        metavar="N",
+        help="generate N random samples and train on them",
+    )
+    parser.add_argument(
+        "--target",
+        default=",".join(TARGET_COLUMNS),
+        help="the label column(s), comma-separated",
+    )
+    parser.add_argument("--epochs", type=int, default=EPOCHS)
+    parser.add_argument("--batch-size", type=int, default=BATCH_SIZE)
+    parser.add_argument("--output-dir", type=Path, default=Path("output"))
+    parser.add_argument("--seed", type=int, default=SEED)
+    parser.add_argument(
+        "--distribute",
+        action="store_true",
+        help="train data-parallel on all visible GPUs/TPUs, and on every worker of the cluster"
+        " TF_CONFIG (TensorFlow) or JAX_COORDINATOR_ADDRESS (JAX) describes",
+    )
+    parser.add_argument(
+        "--mixed-precision",
+        nargs="?",
+        const="mixed_float16",
+        choices=["mixed_float16", "mixed_bfloat16"],
+        help="compute in 16-bit floats, keeping float32 weights (bfloat16 suits TPUs and CPUs)",
+    )
+    args = parser.parse_args()
+    if args.data is not None and not args.data.exists():
+        parser.error(f"--data {args.data} does not exist")
+    if args.synthetic is not None and args.synthetic < 20:
+        parser.error("--synthetic needs at least 20 samples to fill three splits")
+    jax_cluster = ["JAX_COORDINATOR_ADDRESS", "JAX_NUM_PROCESSES", "JAX_PROCESS_ID"]
+    if (
+        args.distribute
+        and jax_cluster[0] in os.environ
+        and not set(jax_cluster) <= set(os.environ)
+    ):
+        parser.error(
+            f"--distribute on a JAX cluster needs all of {', '.join(jax_cluster)}"
+        )
+    return args
+
+
+if __name__ == "__main__":
+    # Check the options and --data now: importing Keras takes seconds, a typo should not.
+    ARGS = parse_args()
+
+# Imported after the option check above.
+import keras
+from keras import layers
+from matplotlib.figure import Figure
 
 
 # ## 1. Load the data
@@ -195,29 +263,50 @@ def build_model(x_train, y_train, label_names):
 
 
 # ## 4. Train
-def distribution_scope(distribute):
-    """Where to build and compile the model: with --distribute, data-parallel over every
-    visible accelerator using the backend's own engine."""
+def set_up_distribution(distribute):
+    """With --distribute, data-parallel training with the backend's own engine: over every
+    accelerator here and, when the environment describes a cluster (TF_CONFIG on TensorFlow;
+    JAX_COORDINATOR_ADDRESS, JAX_NUM_PROCESSES and JAX_PROCESS_ID on JAX), on every worker of it.
+    Returns where to build the model, this worker's index (0 is the chief) and the worker count.
+    """
     if not distribute:
-        return contextlib.nullcontext()
+        return contextlib.nullcontext(), 0, 1
     backend = keras.backend.backend()
     if backend == "tensorflow":
         import tensorflow as tf  # the strategy only; the model itself stays backend-agnostic
 
-        strategy = tf.distribute.MirroredStrategy()
-        print(f"Data-parallel training on {strategy.num_replicas_in_sync} device(s)")
-        return strategy.scope()
-    if backend == "jax":
-        devices = keras.distribution.list_devices()
+        if "TF_CONFIG" in os.environ:
+            strategy = tf.distribute.MultiWorkerMirroredStrategy()
+            worker = strategy.cluster_resolver.task_id
+            workers = strategy.cluster_resolver.cluster_spec().num_tasks("worker")
+        else:
+            strategy = tf.distribute.MirroredStrategy()
+            worker, workers = 0, 1
+        devices, scope = strategy.num_replicas_in_sync, strategy.scope()
+    elif backend == "jax":
+        import jax  # the cluster only; the model itself stays backend-agnostic
+
+        if "JAX_COORDINATOR_ADDRESS" in os.environ:  # read by initialize() itself
+            jax.distributed.initialize(
+                num_processes=int(os.environ["JAX_NUM_PROCESSES"]),
+                process_id=int(os.environ["JAX_PROCESS_ID"]),
+            )
+        worker, workers = jax.process_index(), jax.process_count()
+        all_devices = keras.distribution.list_devices()  # every process's devices
+        # auto_shard_dataset=False: each worker already reads only its own share of the files.
         keras.distribution.set_distribution(
-            keras.distribution.DataParallel(devices=devices)
+            keras.distribution.DataParallel(
+                devices=all_devices, auto_shard_dataset=False
+            )
         )
-        print(f"Data-parallel training on {len(devices)} device(s)")
+        devices, scope = len(all_devices), contextlib.nullcontext()
     else:
         print(
             f"--distribute: Keras has no data parallelism for {backend}; using one device"
         )
-    return contextlib.nullcontext()
+        return contextlib.nullcontext(), 0, 1
+    print(f"Data-parallel training on {devices} device(s) across {workers} worker(s)")
+    return scope, worker, workers
 
 
 def compile_model(model, learning_rate):
@@ -229,6 +318,14 @@ def compile_model(model, learning_rate):
             keras.metrics.R2Score(name="r2"),
         ],
     )
+
+
+def start_outputs(output_dir):
+    """Create the output folder, and delete what an earlier run wrote there: a run that fails
+    must not leave an older model.keras or metrics.json looking like its own."""
+    output_dir.mkdir(parents=True, exist_ok=True)
+    for name in OUTPUT_FILES:
+        (output_dir / name).unlink(missing_ok=True)
 
 
 def make_callbacks(output_dir):
@@ -266,60 +363,22 @@ def plot_history(history, path):
     figure.savefig(path)
 
 
-def parse_args():
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    source = parser.add_mutually_exclusive_group(required=True)
-    source.add_argument(
-        "--data", type=Path, help="the dataset, in the layout described above"
-    )
-    source.add_argument(
-        "--synthetic",
-        type=int,
-        metavar="N",
-        help="generate N random samples and train on them",
-    )
-    parser.add_argument(
-        "--target",
-        default=",".join(TARGET_COLUMNS),
-        help="the label column(s), comma-separated",
-    )
-    parser.add_argument("--epochs", type=int, default=EPOCHS)
-    parser.add_argument("--batch-size", type=int, default=BATCH_SIZE)
-    parser.add_argument("--output-dir", type=Path, default=Path("output"))
-    parser.add_argument("--seed", type=int, default=SEED)
-    parser.add_argument(
-        "--distribute",
-        action="store_true",
-        help="train data-parallel on all visible GPUs/TPUs",
-    )
-    parser.add_argument(
-        "--mixed-precision",
-        nargs="?",
-        const="mixed_float16",
-        choices=["mixed_float16", "mixed_bfloat16"],
-        help="compute in 16-bit floats, keeping float32 weights (bfloat16 suits TPUs and CPUs)",
-    )
-    args = parser.parse_args()
-    if args.data is not None and not args.data.exists():
-        parser.error(f"--data {args.data} does not exist")
-    if args.synthetic is not None and args.synthetic < 20:
-        parser.error("--synthetic needs at least 20 samples to fill three splits")
-    return args
-
-
-def main():
-    args = parse_args()
+def main(args):
+    # First: a TensorFlow cluster must be set up before TensorFlow does anything else.
+    scope, worker, _ = set_up_distribution(args.distribute)
     keras.utils.set_random_seed(args.seed)  # seeds Python, NumPy and the backend
     rng = np.random.default_rng(args.seed)
-    args.output_dir.mkdir(parents=True, exist_ok=True)
     if args.mixed_precision:
         keras.mixed_precision.set_global_policy(args.mixed_precision)
+    # Only the chief (worker 0) writes to --output-dir; other workers write to a scratch folder.
+    output_dir = (
+        args.output_dir if worker == 0 else Path(tempfile.mkdtemp(prefix="worker_"))
+    )
     target_columns = args.target.split(",")
     if args.synthetic:
-        synthetic_dir = args.output_dir / "synthetic_data"
-        shutil.rmtree(
-            synthetic_dir, ignore_errors=True
-        )  # no leftovers from an earlier run
+        synthetic_dir = output_dir / "synthetic_data"
+        # No leftovers from an earlier run.
+        shutil.rmtree(synthetic_dir, ignore_errors=True)
         data_path = write_synthetic_dataset(
             synthetic_dir, args.synthetic, rng, target_columns
         )
@@ -331,13 +390,13 @@ def main():
     y, label_names = encode_labels(targets, columns)
     splits = [make_windows(x_part, y_part) for x_part, y_part in split_dataset(x, y)]
     (x_train, y_train), (x_val, y_val), (x_test, y_test) = splits
+    # The data is good: from here on the output folder belongs to this run.
+    start_outputs(output_dir)
     print(
         f"{len(x_train)} training, {len(x_val)} validation, {len(x_test)} test samples"
     )
 
-    # The training log appends (fine-tuning continues it), so start it afresh.
-    (args.output_dir / "training_log.csv").unlink(missing_ok=True)
-    with distribution_scope(args.distribute):
+    with scope:
         model = build_model(x_train, y_train, label_names)
         compile_model(model, LEARNING_RATE)
         model.summary()
@@ -345,11 +404,11 @@ def main():
             x_train,
             y_train,
             validation_data=(x_val, y_val),
-            epochs=args.epochs,
             batch_size=args.batch_size,
-            callbacks=make_callbacks(args.output_dir),
+            epochs=args.epochs,
+            callbacks=make_callbacks(output_dir),
         )
-    plot_history(history.history, args.output_dir / "history.png")
+    plot_history(history.history, output_dir / "history.png")
 
     # ## 5. Evaluate, save and predict
     # The test split played no part in training or model selection: this is the honest score.
@@ -357,20 +416,24 @@ def main():
         x_test, y_test, batch_size=args.batch_size, return_dict=True, verbose=0
     )
     metrics = {name: float(value) for name, value in results.items()}
-    (args.output_dir / "metrics.json").write_text(json.dumps(metrics, indent=2) + "\n")
+    (output_dir / "metrics.json").write_text(json.dumps(metrics, indent=2) + "\n")
     print(
         "Test " + ", ".join(f"{name}: {value:.4f}" for name, value in metrics.items())
     )
-    model.save(args.output_dir / "model.keras")
+    model.save(output_dir / "model.keras")
 
-    # Reload the saved model and predict, as an application would.
-    model = keras.models.load_model(args.output_dir / "model.keras")
+    # Reload the saved model and predict, as an application would: on one device.
+    if args.distribute:
+        keras.distribution.set_distribution(None)
+    model = keras.models.load_model(output_dir / "model.keras")
     predictions = model.predict(x_test[:5], verbose=0)
     for prediction, target in zip(predictions, y_test[:5]):
         print(
             f"predicted {describe(prediction, label_names)}, true {describe(target, label_names)}"
         )
+    if worker != 0:
+        shutil.rmtree(output_dir)
 
 
 if __name__ == "__main__":
-    main()
+    main(ARGS)
