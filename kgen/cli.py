@@ -26,8 +26,17 @@ def fail(message: str) -> None:
 
 
 @app.callback()
-def main() -> None:
+def main(
+    version: Annotated[
+        bool, typer.Option("--version", "-V", help="Print kgen's version and exit.")
+    ] = False,
+) -> None:
     """Generate correct Keras 3 training scripts, and lint the ones you have."""
+    if version:  # `kgen --version` alone never gets here (kgen.launch answers it)
+        from kgen import __version__
+
+        typer.echo(f"kgen {__version__}")
+        raise typer.Exit()
 
 
 @app.command()
@@ -63,7 +72,8 @@ def new(
         ),
     ] = None,
     output: Annotated[
-        Path, typer.Option("-o", "--output", help="Where to write the script.")
+        Path,
+        typer.Option("-o", "--output", help="Where to write the script ('-': standard output)."),
     ] = Path("train.py"),
     force: Annotated[
         bool, typer.Option("--force", help="Overwrite the output file if it exists.")
@@ -100,6 +110,8 @@ def new(
     except Exception as exc:  # noqa: BLE001 - a kgen bug still gets one line, not a traceback
         first_line = (str(exc).splitlines() or [""])[0]
         fail(f"internal error: {type(exc).__name__}: {first_line} (please report it)")
+    if str(output) == "-":  # the script alone on standard output
+        return
     typer.echo(f"wrote {output}: {spec.title}")
     typer.echo(f"try it: python {output} --synthetic 256")
 
@@ -116,6 +128,18 @@ def lint(ctx: typer.Context) -> None:
 
 
 @app.command()
+def server(
+    stdio: Annotated[
+        bool, typer.Option("--stdio", help="Stdio is the only transport; LSP clients add this.")
+    ] = False,
+) -> None:
+    """Run the language server (LSP over stdio) that shows kgen's findings in an editor."""
+    from kgen.lint.server import main as serve
+
+    raise typer.Exit(serve())
+
+
+@app.command()
 def rules() -> None:
     """List the lint rules: code, name, default severity, fix, summary."""
     from kgen.lint.rule import all_rules
@@ -129,31 +153,28 @@ def rules() -> None:
 @app.command()
 def explain(code: Annotated[str, typer.Argument(help="A rule code (KG001) or name.")]) -> None:
     """Print a rule's documentation."""
+    from kgen.lint.docs import explain as page
     from kgen.lint.rule import all_rules
 
     rule = next((r for r in all_rules() if code.upper() == r.CODE or code.lower() == r.NAME), None)
     if rule is None:
         fail(f"unknown rule {code!r} (see `kgen rules`)")
-    fixes = {None: "No fix is available.", "safe": "Fix is always available.",
-             "unsafe": "Fix is available as an unsafe fix (--unsafe-fixes)."}  # fmt: skip
-    typer.echo(
-        f"# {rule.NAME} ({rule.CODE})\n\nDefault severity: {rule.SEVERITY}. {fixes[rule.FIX]}\n\n{rule.doc()}"
-    )
+    typer.echo(page(rule), nl=False)
 
 
 @app.command()
 def summary(
-    path: Annotated[Path, typer.Argument(help="A Python script that builds Keras models.")],
+    path: Annotated[
+        Path, typer.Argument(help="A Python script or notebook that builds Keras models.")
+    ],
 ) -> None:
     """Print each model's layers, output shapes and parameter counts, computed from the
     source like model.summary() (no TensorFlow; `?` where the source does not say)."""
-    from kgen.lint.summary import summarize
+    from kgen.lint.summary import summarize_file
 
     try:
-        source = path.read_text(encoding="utf-8")
-    except OSError as exc:
-        fail(f"cannot read {path}: {exc.strerror}")
-    try:
-        typer.echo(summarize(source))
+        typer.echo(summarize_file(path))
     except KgenError as exc:
-        fail(f"{path}: {exc}")
+        fail(str(exc))
+    except Exception as exc:  # noqa: BLE001 - a kgen bug still gets one line, not a traceback
+        fail(f"{path}: internal error: {type(exc).__name__}: {exc} (please report it)")

@@ -10,6 +10,7 @@ loss come from `kgen.heads`.
 from __future__ import annotations
 
 import os
+import sys
 import tempfile
 from dataclasses import dataclass
 from pathlib import Path
@@ -272,7 +273,9 @@ class ScriptSpec:
     @property
     def title(self) -> str:
         if self.single:
-            branches = f", then {len(self.trunk)} interpretation branches" if len(self.trunk) > 1 else ""
+            branches = (
+                f", then {len(self.trunk)} interpretation branches" if len(self.trunk) > 1 else ""
+            )
             return f"{TASK_TITLES[self.task]} of {DATA_TITLES[self.modality.name]} with a {self.arch_title}{branches}"
         inputs = ", ".join(spec.name for spec in self.inputs)
         outputs = ", ".join(spec.name for spec in self.outputs)
@@ -356,14 +359,26 @@ def render(spec: ScriptSpec) -> str:
 
 
 def write_script(source: str, path: Path, force: bool = False) -> None:
-    """Write atomically (temp file + rename) so a failure never leaves half a script behind."""
+    """Write atomically (temp file + rename) so a failure never leaves half a script behind.
+    `-` is standard output; a symbolic link is written through (the link stays), and anything
+    but a regular file (a device, a FIFO) is refused rather than replaced."""
+    if str(path) == "-":
+        sys.stdout.write(source)
+        sys.stdout.flush()
+        return
     if path.is_dir():
         raise KgenError(f"{path} is a directory; give a file path with -o")
+    if path.exists() and not path.is_file():
+        raise KgenError(
+            f"{path} is not a regular file (a device or FIFO?); give a file path with -o"
+        )
     if path.exists() and not force:
         raise KgenError(f"{path} already exists; pass --force to overwrite it")
     directory = path.parent if str(path.parent) else Path(".")
     if not directory.is_dir():
         raise KgenError(f"directory {directory} does not exist")
+    path = Path(os.path.realpath(path))  # through a symbolic link, to the file it names
+    directory = path.parent
     fd, tmp = tempfile.mkstemp(dir=directory, prefix=f".{path.name}.", suffix=".tmp")
     try:
         with os.fdopen(fd, "w", encoding="utf-8") as handle:

@@ -217,7 +217,10 @@ class _Checker:
                 )
         trunk = self.trunk(("trunk",), document["trunk"]) if "trunk" in document else ()
         per_step = any(output.per_step for output in outputs)
-        inputs = [replace(spec, arch=spec.arch or default_arch(spec.modality.name, per_step)) for spec in inputs]
+        inputs = [
+            replace(spec, arch=spec.arch or default_arch(spec.modality.name, per_step))
+            for spec in inputs
+        ]
         self.model(inputs, outputs)
         return ScriptSpec(tuple(inputs), tuple(outputs), trunk, source=str(self.path), name=name)
 

@@ -6,7 +6,6 @@ from kgen.heads import LINEAR, SIGMOID, SOFTMAX, Loss
 from kgen.lint.layers import (
     ACTIVATED_LAYERS,
     ACTIVATION_LAYERS,
-    CONV_LAYERS,
     DENSE_LAYERS,
     VALUE_PRESERVING,
     activation_name,
@@ -15,6 +14,7 @@ from kgen.lint.layers import (
 from kgen.lint.losses import loss_of, outputs_with_losses
 from kgen.lint.models import DEFAULT, Const, Instance, Node
 from kgen.lint.rule import Invalid, Report, Rule
+from kgen.lint.targets import trained_on
 
 _FAMILY = {
     "sigmoid": SIGMOID,
@@ -90,8 +90,11 @@ def _output_head(node: Node | None) -> _Head | None:
     return None
 
 
-def _problem(head: _Head, loss: Loss | None, from_logits: bool | None) -> tuple[str, str] | None:
-    """(message, hint) when the output activation and the loss (None: unknown) disagree."""
+def _problem(
+    head: _Head, loss: Loss | None, from_logits: bool | None, unbounded: bool = False
+) -> tuple[str, str] | None:
+    """(message, hint) when the output activation and the loss (None: unknown) disagree;
+    `unbounded`: the file shows the targets are real values outside [0, 1]."""
     act = head.activation
     if act == "softmax" and head.units == 1:  # wrong whatever the loss
         return (
@@ -103,9 +106,10 @@ def _problem(head: _Head, loss: Loss | None, from_logits: bool | None) -> tuple[
     wanted, family = loss.output, _FAMILY.get(act)
     if wanted == LINEAR:
         # Non-negative or bounded targets make relu/softplus/tanh heads legitimate; only a
-        # probability head is surely wrong for a regression, and sigmoid only on Dense heads
-        # (conv outputs with sigmoid + mse reconstruct images scaled to [0, 1]).
-        if act == "softmax" or (family == SIGMOID and head.source_kind not in CONV_LAYERS):
+        # probability head is surely wrong for a regression, and sigmoid only when the file
+        # shows targets outside [0, 1] (a rate, a probability, pixels scaled to [0, 1] are
+        # what sigmoid + mse is for).
+        if act == "softmax" or (family == SIGMOID and unbounded):
             return (
                 f"{act} output with regression loss {loss.name}: predictions are squashed into (0, 1)",
                 "a regression head has no activation: remove it (or noqa if the targets are scaled to (0, 1))",
@@ -157,11 +161,15 @@ class ActivationLossMismatch(Rule):
     unknown (a variable activation, a loss built by a function, a subclassed model) is left
     alone.
 
-    For regression losses only probability heads are flagged: `softmax` always, and `sigmoid`
-    on a `Dense` head. `relu`, `softplus` or `tanh` heads are not flagged on purpose: they are
-    right for non-negative or bounded targets (counts, prices, normalised signals), and a
-    false alarm costs more than a miss. A sigmoid convolutional output trained with `mse` (an
-    autoencoder reconstructing images scaled to [0, 1]) is not flagged either.
+    For regression losses only probability heads are flagged: `softmax` always, and
+    `sigmoid`/`hard_sigmoid` only when the file shows the targets it is fitted on and they are
+    real values outside [0, 1] (`keras.datasets.boston_housing`, `make_regression`,
+    `fetch_california_housing`, `np.random.normal`). A sigmoid trained with `mse` on targets in
+    [0, 1] (a rate, a probability, `np.random.random(...)` targets, an autoencoder
+    reconstructing pixels scaled to [0, 1]) is right, and targets the file does not show could
+    be either: silence, since a false alarm costs more than a miss. `relu`, `softplus` or
+    `tanh` heads are not flagged on purpose: they are right for non-negative or bounded targets
+    (counts, prices, normalised signals).
 
     ## Why is this bad?
     A mismatched head trains without any error and yields a useless model. A softmax over one
@@ -209,7 +217,10 @@ class ActivationLossMismatch(Rule):
                     head = _output_head(node)
                     if head is None:
                         continue
-                    problem = _problem(head, *(loss_of(value) or (None, None)))
+                    unbounded = any(
+                        labels.kind == "continuous" for labels in trained_on(facts, model, name)
+                    )
+                    problem = _problem(head, *(loss_of(value) or (None, None)), unbounded)
                     if problem is not None:
                         message, hint = problem
                         if len(model.outputs) > 1 and name:
@@ -330,6 +341,37 @@ LOSS = "binary_crossentropy"
 model = Sequential([Input(shape=(10,)), Dense(16, activation="relu"), Dropout(0.5), Dense(1, activation="sigmoid")])
 model.compile(optimizer="adam", loss=LOSS, metrics=["accuracy"])
 """,
+        # Sigmoid + mse on a rate in [0, 1] (targets visible in the file).
+        """
+import keras
+import numpy as np
+x = np.random.random((1000, 12))
+y = np.random.random((1000, 1))
+model = keras.Sequential([keras.Input(shape=(12,)), keras.layers.Dense(32, activation="relu"), keras.layers.Dense(1, activation="sigmoid")])
+model.compile(optimizer="adam", loss="mse", metrics=["mae"])
+model.fit(x, y, epochs=5)
+""",
+        # hard_sigmoid + mse reconstructing pixels scaled to [0, 1] with a Dense decoder.
+        """
+import keras
+from keras import layers
+(x_train, _), (x_test, _) = keras.datasets.mnist.load_data()
+x_train = x_train.reshape(-1, 784).astype("float32") / 255.0
+inputs = keras.Input(shape=(784,))
+code = layers.Dense(32, activation="relu")(inputs)
+outputs = layers.Dense(784, activation="hard_sigmoid")(code)
+autoencoder = keras.Model(inputs, outputs)
+autoencoder.compile(optimizer="adam", loss="mse")
+autoencoder.fit(x_train, x_train, epochs=5)
+""",
+        # Sigmoid + mse where the targets are not visible: silent.
+        """
+import keras
+def build(n_features):
+    model = keras.Sequential([keras.Input(shape=(n_features,)), keras.layers.Dense(1, activation="sigmoid")])
+    model.compile(optimizer="adam", loss="mean_squared_error")
+    return model
+""",
         # Conv autoencoder reconstructing [0, 1] images with sigmoid + mse.
         """
 import keras
@@ -386,17 +428,14 @@ model.compile(optimizer="adam", loss="binary_crossentropy")
 
     INVALID = (
         # Softmax on a single unit.
-        Invalid(
-            """
+        Invalid("""
 import keras
 from keras import layers
 model = keras.Sequential([keras.Input(shape=(20,)), layers.Dense(16, activation="relu"), layers.Dense(1, activation="softmax")])
 model.compile(optimizer="adam", loss="binary_crossentropy", metrics=["accuracy"])
-"""
-        ),
+"""),
         # Multilabel with softmax + binary crossentropy (functional, inside a function).
-        Invalid(
-            """
+        Invalid("""
 import keras
 from keras import layers
 
@@ -407,22 +446,18 @@ def build_model(num_classes):
     model = keras.Model(inputs, outputs)
     model.compile(optimizer="adam", loss="binary_crossentropy")
     return model
-"""
-        ),
+"""),
         # Sigmoid with categorical crossentropy; `.add()` API; alias L.
-        Invalid(
-            """
+        Invalid("""
 from keras import layers as L
 from keras.models import Sequential
 model = Sequential()
 model.add(L.Dense(64, activation="relu", input_shape=(100,)))
 model.add(L.Dense(5, activation="sigmoid"))
 model.compile(loss="categorical_crossentropy", optimizer="sgd")
-"""
-        ),
+"""),
         # Softmax output with from_logits=True: the softmax is applied twice.
-        Invalid(
-            """
+        Invalid("""
 import tensorflow as tf
 model = tf.keras.models.Sequential([
     tf.keras.layers.Flatten(input_shape=(28, 28)),
@@ -431,28 +466,22 @@ model = tf.keras.models.Sequential([
 ])
 loss_fn = tf.keras.losses.SparseCategoricalCrossentropy(from_logits=True)
 model.compile(optimizer="adam", loss=loss_fn, metrics=["accuracy"])
-"""
-        ),
+"""),
         # Linear output with a probability loss and no from_logits.
-        Invalid(
-            """
+        Invalid("""
 import tensorflow.keras as K
 model = K.Sequential([K.layers.Dense(64, activation="relu"), K.layers.Dense(10)])
 model.compile(optimizer="adam", loss=K.losses.SparseCategoricalCrossentropy())
-"""
-        ),
+"""),
         # ReLU on a probability output.
-        Invalid(
-            """
+        Invalid("""
 from keras.models import Sequential
 from keras.layers import Dense as D
 model = Sequential([D(12, input_dim=8, activation="relu"), D(1, activation="relu")])
 model.compile(loss="binary_crossentropy", optimizer="adam", metrics=["accuracy"])
-"""
-        ),
+"""),
         # Softmax head on a regression, through Dropout.
-        Invalid(
-            """
+        Invalid("""
 import keras
 from keras import layers
 model = keras.Sequential([
@@ -462,22 +491,30 @@ model = keras.Sequential([
     layers.Dropout(0.1),
 ])
 model.compile(optimizer="rmsprop", loss="mse", metrics=["mae"])
-"""
-        ),
+"""),
         # Sigmoid Dense head on a regression loss object.
-        Invalid(
-            """
+        Invalid("""
 import keras
+(x_train, y_train), (x_test, y_test) = keras.datasets.california_housing.load_data()
 inputs = keras.Input(shape=(8,))
 x = keras.layers.Dense(32, activation="relu")(inputs)
 price = keras.layers.Dense(1, activation="sigmoid")(x)
 model = keras.Model(inputs=inputs, outputs=price)
 model.compile(optimizer="adam", loss=keras.losses.MeanSquaredError())
-"""
-        ),
+model.fit(x_train, y_train, epochs=10)
+"""),
+        # hard_sigmoid on targets drawn from a normal distribution.
+        Invalid("""
+import keras
+import numpy as np
+from sklearn.datasets import make_regression
+X, y = make_regression(n_samples=1000, n_features=10, noise=0.5)
+model = keras.Sequential([keras.Input(shape=(10,)), keras.layers.Dense(32, activation="relu"), keras.layers.Dense(1, activation="hard_sigmoid")])
+model.compile(optimizer="adam", loss="mse")
+model.fit(X, y, epochs=10)
+"""),
         # Multi-output: the dict loss puts categorical crossentropy on a sigmoid output.
-        Invalid(
-            """
+        Invalid("""
 import keras
 from keras import layers
 inputs = keras.Input(shape=(64,))
@@ -486,41 +523,33 @@ priority = layers.Dense(1, activation="sigmoid", name="priority")(x)
 department = layers.Dense(4, activation="sigmoid", name="department")(x)
 model = keras.Model(inputs=inputs, outputs=[priority, department])
 model.compile(optimizer="rmsprop", loss={"priority": "binary_crossentropy", "department": "categorical_crossentropy"})
-"""
-        ),
+"""),
         # A separate Activation("sigmoid") layer with sparse categorical crossentropy; constant loss.
-        Invalid(
-            """
+        Invalid("""
 import keras
 from keras import layers
 LOSS = "sparse_categorical_crossentropy"
 model = keras.Sequential([layers.Dense(10), layers.Activation("sigmoid")])
 model.compile(optimizer="adam", loss=LOSS)
-"""
-        ),
+"""),
         # tanh output, loss function passed by reference.
-        Invalid(
-            """
+        Invalid("""
 import keras
 from keras import layers
 model = keras.Sequential([layers.Dense(32, activation="relu"), layers.Dense(1, activation="tanh")])
 model.compile(optimizer="adam", loss=keras.losses.binary_crossentropy)
-"""
-        ),
+"""),
         # Sigmoid + BinaryCrossentropy(from_logits=True), star import.
-        Invalid(
-            """
+        Invalid("""
 from keras.layers import *
 from keras import Model, losses
 inputs = Input(shape=(100,))
 outputs = Dense(1, activation="sigmoid")(Dense(8, activation="relu")(inputs))
 model = Model(inputs, outputs)
 model.compile(optimizer="adam", loss=losses.BinaryCrossentropy(from_logits=True))
-"""
-        ),
+"""),
         # A GAN: the combined model ends with the logits discriminator, compiled without logits.
-        Invalid(
-            """
+        Invalid("""
 import keras
 from keras import layers
 generator = keras.Sequential([keras.Input((128,)), layers.Dense(784, activation="sigmoid")])
@@ -529,11 +558,9 @@ discriminator.compile(optimizer="adam", loss=keras.losses.BinaryCrossentropy(fro
 discriminator.trainable = False
 gan = keras.Sequential([generator, discriminator])
 gan.compile(optimizer="adam", loss="binary_crossentropy")
-"""
-        ),
+"""),
         # A model built in one function, compiled at module level; softmax via tf.nn.
-        Invalid(
-            """
+        Invalid("""
 import tensorflow as tf
 
 def build():
@@ -543,6 +570,5 @@ def build():
 
 model = build()
 model.compile(optimizer="adam", loss="binary_crossentropy")
-"""
-        ),
+"""),
     )

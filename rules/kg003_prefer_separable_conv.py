@@ -351,13 +351,11 @@ model.add(keras.layers.SeparableConv2D(32, 3))
 """,
         ),
         # Bare name import without SeparableConv2D imported: flagged, no fix offered.
-        Invalid(
-            """
+        Invalid("""
 from keras.models import Sequential
 from keras.layers import Conv2D, MaxPooling2D
 model = Sequential([Conv2D(32, (3, 3), input_shape=(28, 28, 1)), MaxPooling2D(), Conv2D(64, (3, 3))])
-"""
-        ),
+"""),
         # Star import: the new name is reachable, so the fix is offered.
         Invalid(
             """
@@ -393,8 +391,7 @@ model = keras.Model(inputs, x)
 """,
         ),
         # Filters from a module-level constant; kernel_initializer blocks the fix.
-        Invalid(
-            """
+        Invalid("""
 import keras
 from keras import layers
 FILTERS = 64
@@ -402,8 +399,7 @@ inputs = keras.Input(shape=(28, 28, 1))
 x = layers.Conv2D(FILTERS, 3)(inputs)
 x = layers.Conv2D(FILTERS, 3, kernel_initializer="he_normal")(x)
 model = keras.Model(inputs, x)
-"""
-        ),
+"""),
         # Audio 1-D convnet built in a function.
         Invalid(
             """

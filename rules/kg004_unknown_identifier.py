@@ -205,93 +205,69 @@ x = layers.Dense(64, activation="mish2")
     )
 
     INVALID = (
-        Invalid(
-            """
+        Invalid("""
 import keras
 model = keras.Sequential([keras.Input(shape=(4,)), keras.layers.Dense(1)])
 model.compile(optimizer="adam", loss="mena_squared_error")
-"""
-        ),
-        Invalid(
-            """
+"""),
+        Invalid("""
 import keras
 model = keras.Sequential([keras.Input(shape=(4,)), keras.layers.Dense(1)])
 model.compile(optimizer="adamm", loss="mse")
-"""
-        ),
-        Invalid(
-            """
+"""),
+        Invalid("""
 from keras import layers
 x = layers.Dense(64, activation="rellu")
-"""
-        ),
-        Invalid(
-            """
+"""),
+        Invalid("""
 import keras
 model = keras.Sequential([keras.Input(shape=(4,)), keras.layers.Dense(3, activation="softmax")])
 model.compile(loss="categorical_crossentropy", metrics=["acuracy"])
-"""
-        ),
+"""),
         # Case matters for losses and activations.
-        Invalid(
-            """
+        Invalid("""
 from keras import layers
 x = layers.Activation("ReLU")
-"""
-        ),
-        Invalid(
-            """
+"""),
+        Invalid("""
 import keras
 model = keras.Sequential([keras.Input(shape=(4,)), keras.layers.Dense(1, activation="sigmoid")])
 model.compile(optimizer="sgd", loss="binary_cross_entropy")
-"""
-        ),
+"""),
         # Through a module constant.
-        Invalid(
-            """
+        Invalid("""
 import keras
 LOSS = "sparse_categorical_crossentropy_loss"
 model = keras.Sequential([keras.Input(shape=(4,)), keras.layers.Dense(3, activation="softmax")])
 model.compile(optimizer="adam", loss=LOSS)
-"""
-        ),
-        Invalid(
-            """
+"""),
+        Invalid("""
 import tensorflow as tf
 model = tf.keras.Sequential([
     tf.keras.Input(shape=(None, 8)),
     tf.keras.layers.LSTM(32, recurrent_activation="sigmod"),
 ])
-"""
-        ),
-        Invalid(
-            """
+"""),
+        Invalid("""
 import keras
 from keras import layers
 inputs = keras.Input(shape=(8,))
 a = layers.Dense(1, activation="sigmoid", name="a")(inputs)
 model = keras.Model(inputs, {"a": a})
 model.compile(loss={"a": "binary_crossentropy"}, metrics={"a": ["accuracy", "recal"]})
-"""
-        ),
-        Invalid(
-            """
+"""),
+        Invalid("""
 import keras
 opt = keras.optimizers.get("rmsprob")
-"""
-        ),
+"""),
         # Positional compile arguments.
-        Invalid(
-            """
+        Invalid("""
 import keras
 model = keras.Sequential([keras.Input(shape=(4,)), keras.layers.Dense(1)])
 model.compile("adam", "mean_sqaured_error")
-"""
-        ),
-        Invalid(
-            """
+"""),
+        Invalid("""
 from keras import layers
 x = layers.Conv2D(32, 3, activation="leakyrelu")
-"""
-        ),
+"""),
     )

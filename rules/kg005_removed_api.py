@@ -3,9 +3,10 @@ from __future__ import annotations
 import libcst as cst
 
 from kgen.lint.keras_identifiers import BACKEND, OPS, TF_KERAS_BACKEND
-from kgen.lint.models import Model, Result
+from kgen.lint.models import Instance, Model, Node, Result
 from kgen.lint.resolve import Ref
 from kgen.lint.rule import Fix, Invalid, Report, Rule
+from kgen.lint.signatures import accepted, forwarded, rejected, removed_attribute
 
 _GENERATOR_METHODS = {
     "fit_generator": "fit",
@@ -13,14 +14,6 @@ _GENERATOR_METHODS = {
     "predict_generator": "predict",
 }
 _DATA_LOADING = ("workers", "use_multiprocessing", "max_queue_size")
-# Keras 1 layer arguments and their Keras 2/3 names (same values).
-_LAYER_KEYWORDS = {
-    "init": "kernel_initializer",
-    "border_mode": "padding",
-    "subsample": "strides",
-    "W_regularizer": "kernel_regularizer",
-    "b_regularizer": "bias_regularizer",
-}
 # Modules of the `keras` package Keras 3 no longer has, and what replaces them.
 _REMOVED_MODULES = {
     "keras.preprocessing.text": "keras.layers.TextVectorization",
@@ -77,6 +70,39 @@ def _backend_message(name: str, native: bool) -> str | None:
     return f"keras.backend.{name} does not exist in Keras 3 (graph/session APIs are gone)"
 
 
+_KERAS1_HINTS = {
+    "nb_row": "Keras 3 takes kernel_size=(rows, cols)",
+    "nb_col": "Keras 3 takes kernel_size=(rows, cols)",
+    "dim_ordering": 'data_format="channels_last" (was "tf") or "channels_first" (was "th")',
+    "consume_less": "Keras 3 chooses the implementation itself",
+}
+
+
+# Keras 1 keywords of the generator methods that kept their meaning under a new name
+# (not samples_per_epoch: Keras 3 counts steps, not samples).
+_KERAS1_METHOD_KEYWORDS = {"nb_epoch": "epochs"}
+
+
+def _generator_fix(call: cst.Call, method: str) -> Fix | None:
+    """`fit_generator(generator=gen, ...)` -> `fit(x=gen, ...)`: the method and the keywords
+    it forwarded under other names (Keras 2's own forwarding, from the signature table), or no
+    fix when an argument has no Keras 3 equivalent or positions would shift."""
+    new, renames = forwarded(f"keras.Model.{method}") or (None, {})
+    target = accepted(f"keras.Model.{new}") if new else None
+    if target is None or len([a for a in call.args if a.keyword is None]) > 1:
+        return None
+    replacements = [(call.func.attr, cst.Name(new))]
+    for arg in call.args:
+        if arg.keyword is None:
+            continue
+        renamed = renames.get(arg.keyword.value, _KERAS1_METHOD_KEYWORDS.get(arg.keyword.value))
+        if renamed not in target:
+            return None
+        if renamed != arg.keyword.value:
+            replacements.append((arg.keyword, cst.Name(renamed)))
+    return Fix(f"use {new}()", True, tuple(replacements))
+
+
 class RemovedApi(Rule):
     """
     ## What it does
@@ -85,7 +111,12 @@ class RemovedApi(Rule):
     `fit(nb_epoch=)` (now `epochs=`); `fit_generator`/`evaluate_generator`/`predict_generator`
     (now `fit`/`evaluate`/`predict`, which take generators); `predict_classes`;
     `workers=`/`use_multiprocessing=`/`max_queue_size=` in `fit`/`evaluate`/`predict`;
-    Keras 1 layer arguments (`Dense(init=)`, `border_mode=`, `subsample=`, `W_regularizer=`);
+    every Keras 1 and Keras 2 keyword of a layer, optimizer or `compile`/`fit`/`evaluate`/
+    `predict` that Keras 3 rejects (`Dense(output_dim=, init=, W_regularizer=)`,
+    `Convolution2D(nb_filter=, nb_row=, nb_col=, border_mode=, subsample=)`,
+    `LSTM(input_length=)`), from tables generated from the Keras 2 wheel's source and Keras 3's
+    signatures (`python -m kgen.lint.gen_signatures`); `layer.input_shape`/`output_shape` and
+    Keras 1's `tensor._keras_shape`;
     `ImageDataGenerator` and `keras.preprocessing.text` imported from `keras`;
     `keras.layers.merge`; `CuDNNLSTM`/`CuDNNGRU`; `keras.utils.np_utils`;
     `keras.wrappers.scikit_learn`; `keras.backend` functions Keras 3 dropped.
@@ -111,9 +142,13 @@ class RemovedApi(Rule):
 
     ## Fix safety
     Safe fixes rename what kept its meaning: `lr=` -> `learning_rate=`, `nb_epoch=` ->
-    `epochs=`, `init=` -> `kernel_initializer=` (and the other Keras 1 layer keywords), and
-    `fit_generator(gen, ...)` -> `fit(gen, ...)` when the generator is the only positional
-    argument. The rest needs a decision and is only reported.
+    `epochs=`, and the Keras 1 keywords Keras 2.2 renamed one for one (`init=` ->
+    `kernel_initializer=`, `output_dim=` -> `units=`; not `dim_ordering=`, whose values changed
+    too). `fit_generator(gen, ...)` becomes `fit(gen, ...)` with its keywords renamed the way
+    Keras 2 forwarded them (`generator=` -> `x=`), only when the generator is the only
+    positional argument and every keyword exists in Keras 3's `fit`. `decay=` is reported, not
+    fixed: Keras 3 accepts it but ignores it, so the learning rate no longer decays. The rest
+    needs a decision and is only reported.
     """
 
     CODE = "KG005"
@@ -136,6 +171,8 @@ class RemovedApi(Rule):
             yield from self._check_call(site, raw, keras_file)
         for instance in facts.instances:
             yield from self._check_instance(instance)
+        for node, base in facts.attributes:
+            yield from self._check_attribute(node, base)
 
     def _check_import(self, statement, raw):
         if isinstance(statement, cst.Import):
@@ -187,17 +224,11 @@ class RemovedApi(Rule):
         )
         if method in _GENERATOR_METHODS and (model or unknown):
             new = _GENERATOR_METHODS[method]
-            positional = [arg for arg in site.node.args if arg.keyword is None]
-            fixable = len(positional) <= 1 and not any(
-                arg.keyword is not None and arg.keyword.value in _DATA_LOADING
-                for arg in site.node.args
-            )
-            func = site.node.func
             yield Report(
                 site.node,
                 f"{method}() was removed in Keras 3: {new}() takes generators and datasets",
                 None,
-                Fix(f"use {new}()", True, ((func.attr, cst.Name(new)),)) if fixable else None,
+                _generator_fix(site.node, method),
             )
         if method == "predict_classes" and (model or unknown):
             yield Report(
@@ -206,8 +237,20 @@ class RemovedApi(Rule):
                 "np.argmax(model.predict(x), axis=-1)",
                 "for a sigmoid output: (model.predict(x) > 0.5).astype(int)",
             )
-        if method in ("fit", *_GENERATOR_METHODS) and (model or unknown):
+        if method == "fit" and (model or unknown):
             yield from self._rename(site.node, "nb_epoch", "epochs", "fit(nb_epoch=)")
+        if method in _GENERATOR_METHODS and (model or unknown):
+            # Renamed with the method by its fix: a fix of the keyword alone leaves the call
+            # as broken as before.
+            for arg in site.node.args:
+                if arg.keyword is not None and arg.keyword.value == "nb_epoch":
+                    yield Report(arg, f"{method}(nb_epoch=) was removed in Keras 3: use epochs=")
+        if model and method in ("compile", "fit", "evaluate", "predict"):
+            for arg in site.node.args:
+                keyword = arg.keyword.value if arg.keyword is not None else None
+                why = rejected(f"keras.Model.{method}", keyword) if keyword else None
+                if why and why.era == "keras2" and keyword not in _DATA_LOADING:
+                    yield Report(arg, f"{method}({keyword}=) was removed in Keras 3")
         if method in ("fit", "evaluate", "predict") and model:
             for arg in site.node.args:
                 if arg.keyword is not None and arg.keyword.value in _DATA_LOADING:
@@ -243,8 +286,9 @@ class RemovedApi(Rule):
                 if arg.keyword is not None and arg.keyword.value == "decay":
                     yield Report(
                         arg,
-                        "optimizer decay= was removed in Keras 3: pass a "
-                        "keras.optimizers.schedules.InverseTimeDecay as learning_rate=",
+                        "optimizer decay= is ignored by Keras 3 (it only warns): the learning "
+                        "rate stays constant; pass a keras.optimizers.schedules.InverseTimeDecay "
+                        "as learning_rate=",
                         "weight decay is weight_decay= (or AdamW), not decay=",
                     )
         if instance.kind in ("CuDNNLSTM", "CuDNNGRU"):
@@ -253,10 +297,35 @@ class RemovedApi(Rule):
                 f"{instance.kind} was removed: use "
                 f"{_REMOVED_NAMES['keras.layers.' + instance.kind]}",
             )
-        if instance.kind:
-            for old, new in _LAYER_KEYWORDS.items():
-                if new not in instance.kwargs:
-                    yield from self._rename(instance.call, old, new, f"{instance.kind}({old}=)")
+        if instance.kind or instance.qualname.startswith("keras.optimizers."):
+            yield from self._removed_keywords(instance)
+
+    def _removed_keywords(self, instance: Instance):
+        """Keras 1/2 keywords of a layer or optimizer, from the generated signature tables."""
+        name = instance.qualname.rpartition(".")[2]
+        for arg in instance.call.args:
+            keyword = arg.keyword.value if arg.keyword is not None else None
+            why = rejected(instance.qualname, keyword) if keyword else None
+            if why is None or why.era is None or keyword in ("lr", "decay"):
+                continue
+            new = why.replacement
+            if why.era == "keras1" and new and new not in instance.kwargs:
+                yield from self._rename(instance.call, keyword, new, f"{name}({keyword}=)")
+            elif why.era == "keras1":
+                yield Report(
+                    arg,
+                    f"{name}({keyword}=) is a Keras 1 argument that Keras 3 rejects",
+                    _KERAS1_HINTS.get(keyword),
+                )
+            else:
+                yield Report(arg, f"{name}({keyword}=) was removed in Keras 3")
+
+    def _check_attribute(self, node: cst.Attribute, base):
+        message = removed_attribute(node.attr.value, tensor=isinstance(base, Node))
+        if message and isinstance(base, (Instance, Node)):
+            if isinstance(base, Instance) and not base.kind:
+                return
+            yield Report(node, message)
 
     @staticmethod
     def _rename(call: cst.Call, old: str, new: str, what: str):
@@ -325,6 +394,17 @@ model = keras.Sequential([keras.Input(shape=(4,)), keras.layers.Dense(1)])
 model.fit(train_gen, epochs=5, validation_data=val_gen)
 predicted = model.predict(x).argmax(axis=-1)
 """,
+        # Keyword names Keras 3 kept.
+        """
+import keras
+from keras import layers, regularizers
+model = keras.Sequential([
+    keras.Input(shape=(28, 28, 1)),
+    layers.Conv2D(32, 3, strides=2, padding="same", kernel_regularizer=regularizers.l2(1e-4)),
+    layers.Dense(10, kernel_initializer="he_normal", use_bias=False),
+])
+print(model.output_shape, model.layers[0].output.shape)
+""",
     )
 
     INVALID = (
@@ -348,12 +428,10 @@ from tensorflow.keras.optimizers import SGD
 opt = SGD(learning_rate=0.01, momentum=0.9)
 """,
         ),
-        Invalid(
-            """
+        Invalid("""
 import keras
 opt = keras.optimizers.RMSprop(learning_rate=1e-3, decay=1e-6)
-"""
-        ),
+"""),
         Invalid(
             """
 import keras
@@ -379,27 +457,21 @@ model.fit(train_gen, steps_per_epoch=100, epochs=5)
 """,
         ),
         # Positional arguments after the generator would shift: reported, no fix.
-        Invalid(
-            """
+        Invalid("""
 import keras
 model = keras.Sequential([keras.Input(shape=(4,)), keras.layers.Dense(1)])
 model.fit_generator(train_gen, 100, 5, workers=4, use_multiprocessing=True)
-"""
-        ),
-        Invalid(
-            """
+"""),
+        Invalid("""
 import keras
 model = keras.Sequential([keras.Input(shape=(4,)), keras.layers.Dense(3, activation="softmax")])
 classes = model.predict_classes(x_test)
-"""
-        ),
-        Invalid(
-            """
+"""),
+        Invalid("""
 import keras
 model = keras.Sequential([keras.Input(shape=(4,)), keras.layers.Dense(1)])
 model.fit(x, y, epochs=3, workers=4, use_multiprocessing=True)
-"""
-        ),
+"""),
         Invalid(
             """
 from keras.models import Sequential
@@ -412,52 +484,93 @@ from keras.layers import Dense
 model = Sequential([Dense(64, input_dim=8, kernel_initializer="uniform", activation="relu")])
 """,
         ),
-        Invalid(
-            """
+        Invalid("""
 from keras.preprocessing.image import ImageDataGenerator
 datagen = ImageDataGenerator(rescale=1.0 / 255)
-"""
-        ),
-        Invalid(
-            """
+"""),
+        Invalid("""
 from keras.preprocessing.text import Tokenizer
 tokenizer = Tokenizer(num_words=10000)
-"""
-        ),
-        Invalid(
-            """
+"""),
+        Invalid("""
 from keras.layers.merge import concatenate
-"""
-        ),
-        Invalid(
-            """
+"""),
+        Invalid("""
 from keras.layers import CuDNNLSTM, Dense
-"""
-        ),
-        Invalid(
-            """
+"""),
+        Invalid("""
 import tensorflow as tf
 x = tf.keras.layers.CuDNNGRU(64)
-"""
-        ),
-        Invalid(
-            """
+"""),
+        Invalid("""
 from keras import backend as K
 def rmse(y_true, y_pred):
     return K.sqrt(K.mean(K.square(y_pred - y_true)))
-"""
-        ),
+"""),
+        Invalid("""
+import keras
+gen = keras.preprocessing.image.ImageDataGenerator(horizontal_flip=True)
+"""),
+        Invalid("""
+from keras.utils import np_utils
+"""),
+        # Keras 2 forwarded fit_generator(generator=...) to fit(x=...): both are renamed.
         Invalid(
             """
 import keras
-gen = keras.preprocessing.image.ImageDataGenerator(horizontal_flip=True)
-"""
+model = keras.models.load_model("model.keras")
+model.fit_generator(generator=train_gen, steps_per_epoch=100, epochs=5, validation_data=val_gen)
+""",
+            """
+import keras
+model = keras.models.load_model("model.keras")
+model.fit(x=train_gen, steps_per_epoch=100, epochs=5, validation_data=val_gen)
+""",
         ),
+        # Keras 1 Dense(output_dim=) and W_regularizer=, from the generated tables.
         Invalid(
             """
-from keras.utils import np_utils
-"""
+from keras.models import Sequential
+from keras.layers import Dense
+from keras.regularizers import l2
+model = Sequential([Dense(output_dim=64, W_regularizer=l2(0.01), input_dim=20)])
+""",
+            """
+from keras.models import Sequential
+from keras.layers import Dense
+from keras.regularizers import l2
+model = Sequential([Dense(units=64, kernel_regularizer=l2(0.01), input_dim=20)])
+""",
         ),
+        # Keras 1 Convolution2D(nb_row=, nb_col=): no one-for-one rename for the kernel size.
+        Invalid("""
+from keras.layers import Convolution2D
+conv = Convolution2D(32, nb_row=3, nb_col=3, activation="relu")
+"""),
+        Invalid(
+            """
+from keras.layers import Convolution2D
+conv = Convolution2D(nb_filter=32, kernel_size=3, subsample=(2, 2))
+""",
+            """
+from keras.layers import Convolution2D
+conv = Convolution2D(filters=32, kernel_size=3, strides=(2, 2))
+""",
+        ),
+        # layer.input_shape / output_shape and tensor._keras_shape are gone.
+        Invalid("""
+import keras
+from keras import layers
+dense = layers.Dense(10)
+inputs = keras.Input(shape=(4,))
+outputs = dense(inputs)
+print(dense.output_shape, inputs._keras_shape)
+"""),
+        # A Keras 2 keyword of an RNN.
+        Invalid("""
+import keras
+model = keras.Sequential([keras.layers.LSTM(32, input_length=100, input_dim=8)])
+"""),
         Invalid(
             """
 from keras.layers import Conv2D

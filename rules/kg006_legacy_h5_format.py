@@ -26,6 +26,31 @@ def _renamed(arg: cst.Arg | None, old: str, new: str) -> tuple | None:
     return node, node.with_changes(value=body[: -len(old)] + new + quote)
 
 
+class _Strings(cst.CSTVisitor):
+    def __init__(self) -> None:
+        self.found: list[cst.SimpleString] = []
+
+    def visit_SimpleString(self, node: cst.SimpleString) -> None:
+        self.found.append(node)
+
+
+def _everywhere(module: cst.Module, arg, old: str, new: str) -> tuple | None:
+    """The suffix swap for the saved path and for every other literal of the same path in the
+    file (its `load_model`/`load_weights`), so save and load keep agreeing; None (no fix) when
+    the path also appears where a literal swap cannot reach (an f-string, a comment)."""
+    first = _renamed(arg, old, new)
+    if first is None:
+        return None
+    path = first[0].evaluated_value
+    visitor = _Strings()
+    module.visit(visitor)
+    same = [n for n in visitor.found if n.evaluated_value == path]
+    if module.code.count(path) != len(same):
+        return None
+    swaps = [_renamed(cst.Arg(node), old, new) for node in same]
+    return None if None in swaps else tuple(swaps)
+
+
 def _suffix(path: str, suffixes) -> str | None:
     return next((s for s in suffixes if path.lower().endswith(s)), None)
 
@@ -57,9 +82,12 @@ class LegacyH5Format(Rule):
     ```
 
     ## Fix safety
-    The fix rewrites the suffix of a string literal (`.h5` -> `.keras`, or `.h5` ->
-    `.weights.h5`). It is unsafe: code elsewhere (a loader, a deployment script) may expect the
-    old file name.
+    The fix rewrites the suffix of the path literal (`.h5` -> `.keras`, or `.h5` ->
+    `.weights.h5`) and of every other literal of the same path in the file (the
+    `load_model`/`load_weights` that reads it back), so save and load keep agreeing. A path
+    given as a variable or constant, or also written where a literal swap cannot reach (an
+    f-string, a comment), gets no fix. It is unsafe: code in other files (a loader, a
+    deployment script) may expect the old file name.
     """
 
     CODE = "KG006"
@@ -71,18 +99,19 @@ class LegacyH5Format(Rule):
     def check(self, facts):
         for site in facts.calls:
             if site.method in ("save", "save_weights") and isinstance(site.receiver, Model):
-                yield from self._saved(site.node, site.method, site.args, site.kwargs)
+                yield from self._saved(facts.module, site.node, site.method, site.args, site.kwargs)
         for instance in facts.instances:
             if instance.qualname == "keras.callbacks.ModelCheckpoint":
                 weights = instance.kwargs.get("save_weights_only") == Const(True)
                 yield from self._saved(
+                    facts.module,
                     instance.call,
                     "save_weights" if weights else "save",
                     instance.args,
                     instance.kwargs,
                 )
 
-    def _saved(self, call, method, args, kwargs):
+    def _saved(self, module, call, method, args, kwargs):
         path = kwargs.get("filepath", args[0] if args else None)
         if not (isinstance(path, Const) and isinstance(path.value, str)):
             return
@@ -94,21 +123,21 @@ class LegacyH5Format(Rule):
             old = _suffix(path.value, _LEGACY)
             if old is None:
                 return
-            swap = _renamed(arg, old, ".keras")
+            swaps = _everywhere(module, arg, old, ".keras")
             yield Report(
                 call,
                 f"model saved to legacy HDF5 ({old}): use the native .keras format",
                 "a .keras file holds architecture, weights and optimizer state",
-                Fix("save to .keras", False, (swap,)) if swap else None,
+                Fix("save to .keras", False, swaps) if swaps else None,
             )
         elif not path.value.endswith(".weights.h5"):
             old = _suffix(path.value, _LEGACY)
-            swap = _renamed(arg, old, ".weights.h5") if old else None
+            swaps = _everywhere(module, arg, old, ".weights.h5") if old else None
             yield Report(
                 call,
                 "Keras 3 saves weights only to a path ending in .weights.h5 (ValueError)",
                 "name the file like model.weights.h5",
-                Fix("save to .weights.h5", False, (swap,)) if swap else None,
+                Fix("save to .weights.h5", False, swaps) if swaps else None,
             )
 
     VALID = (
@@ -173,6 +202,50 @@ model.export("saved_model_dir")
     )
 
     INVALID = (
+        # The load of the same file is renamed with the save.
+        Invalid(
+            """
+import keras
+model = keras.Sequential([keras.Input(shape=(4,)), keras.layers.Dense(1)])
+model.save_weights("weights.hdf5")
+model.load_weights("weights.hdf5")
+""",
+            """
+import keras
+model = keras.Sequential([keras.Input(shape=(4,)), keras.layers.Dense(1)])
+model.save_weights("weights.weights.h5")
+model.load_weights("weights.weights.h5")
+""",
+        ),
+        Invalid(
+            """
+import keras
+model = keras.Sequential([keras.Input(shape=(4,)), keras.layers.Dense(1)])
+model.save("model.h5")
+restored = keras.models.load_model("model.h5")
+""",
+            """
+import keras
+model = keras.Sequential([keras.Input(shape=(4,)), keras.layers.Dense(1)])
+model.save("model.keras")
+restored = keras.models.load_model("model.keras")
+""",
+        ),
+        # A constant shared by save and load: no literal swap can keep them agreeing safely.
+        Invalid("""
+import keras
+WEIGHTS = "weights.h5"
+model = keras.Sequential([keras.Input(shape=(4,)), keras.layers.Dense(1)])
+model.save_weights(WEIGHTS)
+model.load_weights(WEIGHTS)
+"""),
+        # The same path also in an f-string: no fix.
+        Invalid("""
+import keras
+model = keras.Sequential([keras.Input(shape=(4,)), keras.layers.Dense(1)])
+model.save("model.h5")
+print(f"saved to model.h5")
+"""),
         Invalid(
             """
 import keras
@@ -230,13 +303,11 @@ model.save_weights("weights.weights.h5")
 """,
         ),
         # A TF-checkpoint-style prefix: no suffix to rewrite, reported only.
-        Invalid(
-            """
+        Invalid("""
 import keras
 model = keras.Sequential([keras.Input(shape=(4,)), keras.layers.Dense(1)])
 model.save_weights("checkpoints/my_checkpoint")
-"""
-        ),
+"""),
         Invalid(
             """
 import keras
@@ -248,21 +319,17 @@ cb = keras.callbacks.ModelCheckpoint("best.weights.h5", save_weights_only=True)
 """,
         ),
         # Path from a module constant: reported at the call, no fix.
-        Invalid(
-            """
+        Invalid("""
 import keras
 MODEL_PATH = "model.h5"
 model = keras.Sequential([keras.Input(shape=(4,)), keras.layers.Dense(1)])
 model.save(MODEL_PATH)
-"""
-        ),
-        Invalid(
-            """
+"""),
+        Invalid("""
 import keras
 model = keras.Sequential([keras.Input(shape=(4,)), keras.layers.Dense(1)])
 model.save("model_dir", save_format="h5")
-"""
-        ),
+"""),
         # Model built in a function.
         Invalid(
             """

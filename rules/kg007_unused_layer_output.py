@@ -167,6 +167,39 @@ import numpy as np
 from keras import layers
 y = layers.Dense(4)(np.zeros((2, 3)))
 """,
+        # Tuple unpacking of a recurrent layer's outputs and states.
+        """
+import keras
+from keras import layers
+inputs = keras.Input(shape=(None, 16))
+x, state = layers.GRU(64, return_state=True)(inputs)
+outputs = layers.Dense(1)(layers.concatenate([x, state]))
+model = keras.Model(inputs, outputs)
+""",
+        # The classic seq2seq: the encoder's states start the decoder (initial_state=).
+        """
+import keras
+from keras import layers
+encoder_inputs = keras.Input(shape=(None, 71))
+_, state_h, state_c = layers.LSTM(256, return_state=True)(encoder_inputs)
+decoder_inputs = keras.Input(shape=(None, 93))
+decoder_outputs, _, _ = layers.LSTM(256, return_sequences=True, return_state=True)(
+    decoder_inputs, initial_state=[state_h, state_c]
+)
+decoder_outputs = layers.Dense(93, activation="softmax")(decoder_outputs)
+model = keras.Model([encoder_inputs, decoder_inputs], decoder_outputs)
+""",
+        # Augmented assignment: a residual added in place.
+        """
+import keras
+from keras import layers
+inputs = keras.Input(shape=(32, 32, 3))
+x = layers.Conv2D(32, 3, padding="same")(inputs)
+residual = x
+x = layers.Conv2D(32, 3, padding="same", activation="relu")(x)
+x += residual
+model = keras.Model(inputs, layers.GlobalAveragePooling2D()(x))
+""",
         # Sequential models have no dangling outputs.
         """
 import keras
@@ -176,8 +209,7 @@ model = keras.Sequential([keras.Input(shape=(4,)), layers.Dense(8), layers.Dense
     )
 
     INVALID = (
-        Invalid(
-            """
+        Invalid("""
 import keras
 from keras import layers
 inputs = keras.Input(shape=(16,))
@@ -185,22 +217,18 @@ x = layers.Dense(64, activation="relu")(inputs)
 branch = layers.Dense(32, activation="relu")(x)
 outputs = layers.Dense(1)(x)
 model = keras.Model(inputs, outputs)
-"""
-        ),
+"""),
         # Overwritten before it is read: x = layer(inputs) instead of layer(x).
-        Invalid(
-            """
+        Invalid("""
 import keras
 from keras import layers
 inputs = keras.Input(shape=(28, 28, 1))
 x = layers.Conv2D(32, 3, activation="relu")(inputs)
 x = layers.Conv2D(64, 3, activation="relu")(inputs)
 model = keras.Model(inputs, layers.Dense(10)(layers.Flatten()(x)))
-"""
-        ),
+"""),
         # A second branch computed and forgotten in the concatenation.
-        Invalid(
-            """
+        Invalid("""
 import keras
 from keras import layers
 inputs = keras.Input(shape=(64, 64, 1))
@@ -208,22 +236,18 @@ a = layers.Flatten()(layers.Conv2D(32, 4)(inputs))
 b = layers.Flatten()(layers.Conv2D(16, 8)(inputs))
 c = layers.Flatten()(layers.Conv2D(8, 16)(inputs))
 model = keras.Model(inputs, layers.Dense(1)(layers.concatenate([a, b])))
-"""
-        ),
+"""),
         # A bare expression statement.
-        Invalid(
-            """
+        Invalid("""
 import keras
 from keras import layers
 inputs = keras.Input(shape=(8,))
 x = layers.Dense(8, activation="relu")(inputs)
 layers.Dropout(0.5)(x)
 model = keras.Model(inputs, layers.Dense(1)(x))
-"""
-        ),
+"""),
         # Built in a function.
-        Invalid(
-            """
+        Invalid("""
 import keras
 from keras import layers
 def build():
@@ -232,22 +256,18 @@ def build():
     y = layers.GlobalAveragePooling1D()(x)
     outputs = layers.Dense(1)(layers.GlobalMaxPooling1D()(x))
     return keras.Model(inputs, outputs)
-"""
-        ),
+"""),
         # tf.keras, auxiliary head left out of the outputs.
-        Invalid(
-            """
+        Invalid("""
 import tensorflow as tf
 inputs = tf.keras.Input(shape=(32,))
 x = tf.keras.layers.Dense(64, activation="relu")(inputs)
 aux = tf.keras.layers.Dense(1, activation="sigmoid", name="aux")(x)
 main = tf.keras.layers.Dense(1, activation="sigmoid", name="main")(x)
 model = tf.keras.Model(inputs=inputs, outputs=main)
-"""
-        ),
+"""),
         # Multi-input: the second input's tower is never merged.
-        Invalid(
-            """
+        Invalid("""
 import keras
 from keras import layers
 image = keras.Input(shape=(32, 32, 3))
@@ -255,33 +275,46 @@ meta = keras.Input(shape=(4,))
 x = layers.GlobalAveragePooling2D()(layers.Conv2D(16, 3)(image))
 m = layers.Dense(8, activation="relu")(meta)
 model = keras.Model([image, meta], layers.Dense(1)(x))
-"""
-        ),
+"""),
         # Normalization computed then the raw input used.
-        Invalid(
-            """
+        Invalid("""
 import keras
 from keras import layers
 inputs = keras.Input(shape=(180, 180, 3))
 scaled = layers.Rescaling(1.0 / 255)(inputs)
 x = layers.Conv2D(32, 3)(inputs)
 model = keras.Model(inputs, layers.GlobalAveragePooling2D()(x))
-"""
-        ),
+"""),
         # Aliased layers module.
-        Invalid(
-            """
+        Invalid("""
 import keras
 from keras import layers as L
 inp = keras.Input(shape=(10,))
 h = L.Dense(10)(inp)
 h2 = L.BatchNormalization()(h)
 model = keras.Model(inp, L.Dense(1)(h))
-"""
-        ),
+"""),
+        # Unpacking does not hide a branch dropped after it.
+        Invalid("""
+import keras
+from keras import layers
+inputs = keras.Input(shape=(None, 16))
+x, state = layers.GRU(64, return_state=True)(inputs)
+gate = layers.Dense(64, activation="sigmoid")(state)
+model = keras.Model(inputs, layers.Dense(1)(x))
+"""),
+        # An augmented assignment overwrites a branch nothing read.
+        Invalid("""
+import keras
+from keras import layers
+inputs = keras.Input(shape=(16,))
+x = layers.Dense(16, activation="relu")(inputs)
+skip = layers.Dense(16)(inputs)
+x += layers.Dense(16)(x)
+model = keras.Model(inputs, layers.Dense(1)(x))
+"""),
         # Overwritten in a chain: the dropout result is replaced.
-        Invalid(
-            """
+        Invalid("""
 import keras
 from keras import layers
 inputs = keras.Input(shape=(20,))
@@ -289,6 +322,5 @@ x = layers.Dense(64, activation="relu")(inputs)
 y = layers.Dropout(0.3)(x)
 y = layers.Dense(32, activation="relu")(x)
 model = keras.Model(inputs, layers.Dense(1)(y))
-"""
-        ),
+"""),
     )

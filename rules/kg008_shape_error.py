@@ -234,18 +234,15 @@ model.compile(loss="mse", optimizer="adam")
 
     INVALID = (
         # A kernel larger than its input.
-        Invalid(
-            """
+        Invalid("""
 import keras
 from keras import layers
 inputs = keras.Input(shape=(4, 4, 16))
 x = layers.Conv2D(32, 5)(inputs)
 model = keras.Model(inputs, x)
-"""
-        ),
+"""),
         # Pooling too many times.
-        Invalid(
-            """
+        Invalid("""
 import keras
 from keras import layers
 model = keras.Sequential([
@@ -256,11 +253,9 @@ model = keras.Sequential([
     layers.MaxPooling2D(),
     layers.Flatten(),
 ])
-"""
-        ),
+"""),
         # Conv2D after Flatten.
-        Invalid(
-            """
+        Invalid("""
 import keras
 from keras import layers
 model = keras.Sequential([
@@ -268,22 +263,18 @@ model = keras.Sequential([
     layers.Flatten(),
     layers.Conv2D(32, 3),
 ])
-"""
-        ),
+"""),
         # An RNN on a rank-2 input.
-        Invalid(
-            """
+        Invalid("""
 import keras
 from keras import layers
 inputs = keras.Input(shape=(20,))
 x = layers.Dense(32)(inputs)
 x = layers.LSTM(16)(x)
 model = keras.Model(inputs, x)
-"""
-        ),
+"""),
         # Dense classifier on a feature map: a missing Flatten.
-        Invalid(
-            """
+        Invalid("""
 import keras
 from keras import layers
 model = keras.Sequential([
@@ -293,10 +284,8 @@ model = keras.Sequential([
     layers.Dense(10, activation="softmax"),
 ])
 model.compile(loss="sparse_categorical_crossentropy", optimizer="adam", metrics=["accuracy"])
-"""
-        ),
-        Invalid(
-            """
+"""),
+        Invalid("""
 import tensorflow as tf
 inputs = tf.keras.Input(shape=(64, 64, 3))
 x = tf.keras.layers.Conv2D(16, 3)(inputs)
@@ -304,54 +293,44 @@ x = tf.keras.layers.Dropout(0.3)(x)
 outputs = tf.keras.layers.Dense(1, activation="sigmoid")(x)
 model = tf.keras.Model(inputs, outputs)
 model.compile(loss="binary_crossentropy", optimizer="adam")
-"""
-        ),
+"""),
         # Concatenate of mismatched feature maps.
-        Invalid(
-            """
+        Invalid("""
 import keras
 from keras import layers
 inputs = keras.Input(shape=(32, 32, 3))
 a = layers.Conv2D(16, 3)(inputs)
 b = layers.Conv2D(16, 5)(inputs)
 model = keras.Model(inputs, layers.Concatenate()([a, b]))
-"""
-        ),
+"""),
         # Reshape that does not add up.
-        Invalid(
-            """
+        Invalid("""
 import keras
 from keras import layers
 inputs = keras.Input(shape=(784,))
 x = layers.Reshape((28, 27, 1))(inputs)
 model = keras.Model(inputs, x)
-"""
-        ),
+"""),
         # Conv1D on images.
-        Invalid(
-            """
+        Invalid("""
 import keras
 from keras import layers
 IMAGE_SIZE = (64, 64)
 inputs = keras.Input(shape=IMAGE_SIZE + (3,))
 x = layers.Conv1D(32, 3)(inputs)
 model = keras.Model(inputs, x)
-"""
-        ),
+"""),
         # Add of different widths.
-        Invalid(
-            """
+        Invalid("""
 import keras
 from keras import layers
 inputs = keras.Input(shape=(16,))
 a = layers.Dense(32)(inputs)
 b = layers.Dense(64)(inputs)
 model = keras.Model(inputs, layers.Add()([a, b]))
-"""
-        ),
+"""),
         # Conv2D after global pooling, input_shape= on the first layer.
-        Invalid(
-            """
+        Invalid("""
 import keras
 from keras import layers
 model = keras.Sequential([
@@ -359,11 +338,9 @@ model = keras.Sequential([
     layers.GlobalAveragePooling2D(),
     layers.Conv2D(64, 3),
 ])
-"""
-        ),
+"""),
         # Valid-padded conv stack that runs out of pixels, sizes from constants.
-        Invalid(
-            """
+        Invalid("""
 import keras
 from keras import layers
 SIZE = 16
@@ -373,6 +350,5 @@ x = layers.Conv2D(8, KERNEL)(inputs)
 x = layers.Conv2D(8, KERNEL)(x)
 x = layers.Conv2D(8, KERNEL)(x)
 model = keras.Model(inputs, x)
-"""
-        ),
+"""),
     )

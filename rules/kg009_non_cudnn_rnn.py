@@ -133,45 +133,32 @@ x = layers.ConvLSTM2D(32, 3, activation="relu")
     )
 
     INVALID = (
-        Invalid(
-            """
+        Invalid("""
 from keras import layers
 x = layers.LSTM(64, activation="relu")
-"""
-        ),
-        Invalid(
-            """
+"""),
+        Invalid("""
 from keras import layers
 x = layers.GRU(64, recurrent_dropout=0.2)
-"""
-        ),
-        Invalid(
-            """
+"""),
+        Invalid("""
 from keras import layers
 x = layers.LSTM(32, unroll=True)
-"""
-        ),
-        Invalid(
-            """
+"""),
+        Invalid("""
 from keras import layers
 x = layers.LSTM(32, use_bias=False)
-"""
-        ),
-        Invalid(
-            """
+"""),
+        Invalid("""
 from keras import layers
 x = layers.GRU(32, reset_after=False)
-"""
-        ),
-        Invalid(
-            """
+"""),
+        Invalid("""
 from keras import layers
 x = layers.LSTM(32, recurrent_activation="hard_sigmoid")
-"""
-        ),
+"""),
         # Inside Bidirectional, in a Sequential model.
-        Invalid(
-            """
+        Invalid("""
 import keras
 from keras import layers
 model = keras.Sequential([
@@ -179,38 +166,29 @@ model = keras.Sequential([
     layers.Bidirectional(layers.LSTM(64, recurrent_dropout=0.25)),
     layers.Dense(1, activation="sigmoid"),
 ])
-"""
-        ),
+"""),
         # Positional activation, tf.keras.
-        Invalid(
-            """
+        Invalid("""
 import tensorflow as tf
 x = tf.keras.layers.GRU(32, "relu")
-"""
-        ),
+"""),
         # From a module constant.
-        Invalid(
-            """
+        Invalid("""
 from keras import layers
 RECURRENT_DROPOUT = 0.1
 x = layers.LSTM(32, recurrent_dropout=RECURRENT_DROPOUT)
-"""
-        ),
+"""),
         # Built in a function, functional API.
-        Invalid(
-            """
+        Invalid("""
 import keras
 from keras import layers
 def build():
     inputs = keras.Input(shape=(50, 3))
     x = layers.LSTM(16, activation=None)(inputs)
     return keras.Model(inputs, layers.Dense(1)(x))
-"""
-        ),
-        Invalid(
-            """
+"""),
+        Invalid("""
 from keras.layers import LSTM as Recurrent
 x = Recurrent(8, activation="sigmoid", unroll=True)
-"""
-        ),
+"""),
     )

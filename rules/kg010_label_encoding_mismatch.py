@@ -1,63 +1,9 @@
 from __future__ import annotations
 
 from kgen.lint.losses import loss_of
-from kgen.lint.models import Item, Mapping, Model, Result, Seq
+from kgen.lint.models import Model
 from kgen.lint.rule import Invalid, Report, Rule
-
-# Calls whose result is one-hot (one column per class), or integer class ids.
-_ONE_HOT = {
-    "keras.utils.to_categorical": "to_categorical",
-    "keras.utils.np_utils.to_categorical": "to_categorical",
-    "tensorflow.one_hot": "tf.one_hot",
-    "keras.ops.one_hot": "keras.ops.one_hot",
-    "pandas.get_dummies": "pd.get_dummies",
-    "sklearn.preprocessing.OneHotEncoder.fit_transform": "OneHotEncoder",
-    "sklearn.preprocessing.OneHotEncoder.fit_transform.toarray": "OneHotEncoder",
-    "sklearn.preprocessing.OneHotEncoder.transform": "OneHotEncoder",
-    "sklearn.preprocessing.OneHotEncoder.transform.toarray": "OneHotEncoder",
-}
-_INTEGER = {
-    "numpy.argmax": "np.argmax",
-    "sklearn.preprocessing.LabelEncoder.fit_transform": "LabelEncoder",
-    "sklearn.preprocessing.LabelEncoder.transform": "LabelEncoder",
-}
-# keras.datasets whose load_data() labels are integer class ids (more than two classes).
-_INTEGER_DATASETS = ("mnist", "fashion_mnist", "cifar10", "cifar100", "reuters")
-_SPLIT = "sklearn.model_selection.train_test_split"
-
-
-def _encoding(value, depth: int = 0) -> tuple[str, str] | None:
-    """("onehot" | "int", how) for labels whose origin is visible, else None."""
-    if depth > 8:
-        return None
-    if isinstance(value, Result):
-        if value.qualname in _ONE_HOT:
-            return "onehot", _ONE_HOT[value.qualname]
-        if value.qualname in _INTEGER:
-            return "int", _INTEGER[value.qualname]
-        return None
-    if not isinstance(value, Item):
-        return None
-    source = value.of
-    if isinstance(source, Result) and source.qualname == _SPLIT:
-        arrays = [a for a in source.args if not isinstance(a, (Seq, Mapping))]
-        if len(arrays) == len(source.args) and value.index // 2 < len(arrays):
-            return _encoding(arrays[value.index // 2], depth + 1)
-        return None
-    # (x_train, y_train), (x_test, y_test) = keras.datasets.mnist.load_data()
-    if value.index == 1 and isinstance(source, Item) and isinstance(source.of, Result):
-        qualname = source.of.qualname
-        for name in _INTEGER_DATASETS:
-            if qualname == f"keras.datasets.{name}.load_data":
-                return "int", f"keras.datasets.{name}"
-    return None
-
-
-def _labels(site):
-    yield site.kwargs.get("y", site.args[1] if len(site.args) > 1 else None)
-    validation = site.kwargs.get("validation_data")
-    if isinstance(validation, Seq) and len(validation.items) >= 2:
-        yield validation.items[1]
+from kgen.lint.targets import describe, fit_labels
 
 
 class LabelEncodingMismatch(Rule):
@@ -65,11 +11,13 @@ class LabelEncodingMismatch(Rule):
     ## What it does
     Follows the labels passed to `fit()` back to where they were made, when that is visible
     in the file: one-hot labels (`keras.utils.to_categorical`, `tf.one_hot`, `pd.get_dummies`,
-    scikit-learn's `OneHotEncoder`) fed to `sparse_categorical_crossentropy`, or integer class
-    ids (`np.argmax`, `LabelEncoder`, the labels of `keras.datasets.mnist`/`cifar10`/...)
-    fed to `categorical_crossentropy`. Labels are followed through plain assignments and
-    `train_test_split`; anything else (slicing, a function's parameter) stays unknown and
-    silent. Which encoding a loss wants comes from the head/loss table in `kgen/heads.py`.
+    `np.eye(n)[y]`, scikit-learn's `OneHotEncoder`) fed to `sparse_categorical_crossentropy`,
+    or integer class ids (`np.argmax`, `LabelEncoder`, `np.random.randint`, a literal list,
+    scikit-learn's `make_classification`/`make_blobs`/`load_iris`..., the labels of
+    `keras.datasets.mnist`/`cifar10`/...) fed to `categorical_crossentropy`. Labels are
+    followed through plain assignments, `.astype()`/`.reshape()` and `train_test_split`
+    (`kgen/lint/targets.py`); anything else (slicing, a function's parameter) stays unknown
+    and silent. Which encoding a loss wants comes from the head/loss table in `kgen/heads.py`.
 
     ## Why is this bad?
     The sparse loss wants one integer per sample; the categorical one wants one column per
@@ -110,11 +58,13 @@ class LabelEncodingMismatch(Rule):
             (loss,) = losses.values()
             if loss.labels is None:
                 continue
-            for labels in _labels(site):
-                found = _encoding(labels)
-                if found is None or found[0] == loss.labels:
+            for labels in fit_labels(site):
+                found = describe(labels)
+                if found is None or found.kind not in ("int", "onehot"):
                     continue
-                encoding, how = found
+                if found.kind == loss.labels:
+                    continue
+                encoding, how = found.kind, found.how
                 if encoding == "onehot":
                     message = (
                         f"labels one-hot encoded by {how} fed to {loss.name}, "
@@ -207,6 +157,26 @@ model = keras.Sequential([keras.Input(shape=(4,)), keras.layers.Dense(3, activat
 model.compile(loss="sparse_categorical_crossentropy", optimizer="adam")
 model.fit(x, y_int)
 """,
+        # scikit-learn's generated classes with the sparse loss.
+        """
+import keras
+from sklearn.datasets import make_classification
+X, y = make_classification(n_samples=1000, n_features=20, n_classes=4, n_informative=6)
+model = keras.Sequential([keras.Input(shape=(20,)), keras.layers.Dense(4, activation="softmax")])
+model.compile(loss="sparse_categorical_crossentropy", optimizer="adam")
+model.fit(X, y, epochs=5)
+""",
+        # np.eye(n)[y] one-hot with the categorical loss.
+        """
+import keras
+import numpy as np
+from sklearn.datasets import make_blobs
+X, y = make_blobs(n_samples=500, centers=3, n_features=2)
+Y = np.eye(3)[y]
+model = keras.Sequential([keras.Input(shape=(2,)), keras.layers.Dense(3, activation="softmax")])
+model.compile(loss="categorical_crossentropy", optimizer="adam")
+model.fit(X, Y, epochs=5)
+""",
         # A loss chosen at run time.
         """
 import keras
@@ -219,56 +189,45 @@ def run(loss):
     )
 
     INVALID = (
-        Invalid(
-            """
+        Invalid("""
 import keras
 (x_train, y_train), (x_test, y_test) = keras.datasets.mnist.load_data()
 y_train = keras.utils.to_categorical(y_train, 10)
 model = keras.Sequential([keras.Input(shape=(28, 28)), keras.layers.Flatten(), keras.layers.Dense(10, activation="softmax")])
 model.compile(loss="sparse_categorical_crossentropy", optimizer="adam")
 model.fit(x_train, y_train, epochs=1)
-"""
-        ),
-        Invalid(
-            """
+"""),
+        Invalid("""
 import keras
 (x_train, y_train), (x_test, y_test) = keras.datasets.mnist.load_data()
 model = keras.Sequential([keras.Input(shape=(28, 28)), keras.layers.Flatten(), keras.layers.Dense(10, activation="softmax")])
 model.compile(loss="categorical_crossentropy", optimizer="adam")
 model.fit(x_train, y_train, epochs=1)
-"""
-        ),
-        Invalid(
-            """
+"""),
+        Invalid("""
 from tensorflow import keras
 (x_train, y_train), (x_test, y_test) = keras.datasets.cifar10.load_data()
 model = keras.Sequential([keras.Input(shape=(32, 32, 3)), keras.layers.Flatten(), keras.layers.Dense(10, activation="softmax")])
 model.compile(loss=keras.losses.CategoricalCrossentropy(), optimizer="adam")
 model.fit(x_train, y_train)
-"""
-        ),
-        Invalid(
-            """
+"""),
+        Invalid("""
 import keras
 import tensorflow as tf
 y = tf.one_hot(labels, depth=5)
 model = keras.Sequential([keras.Input(shape=(4,)), keras.layers.Dense(5, activation="softmax")])
 model.compile(loss="sparse_categorical_crossentropy", optimizer="adam")
 model.fit(x, y)
-"""
-        ),
-        Invalid(
-            """
+"""),
+        Invalid("""
 import keras
 import pandas as pd
 y = pd.get_dummies(df["species"])
 model = keras.Sequential([keras.Input(shape=(4,)), keras.layers.Dense(3, activation="softmax")])
 model.compile(loss="sparse_categorical_crossentropy", optimizer="adam")
 model.fit(x, y)
-"""
-        ),
-        Invalid(
-            """
+"""),
+        Invalid("""
 import keras
 from sklearn.preprocessing import OneHotEncoder
 encoder = OneHotEncoder(sparse_output=False)
@@ -276,11 +235,9 @@ y = encoder.fit_transform(labels.reshape(-1, 1))
 model = keras.Sequential([keras.Input(shape=(4,)), keras.layers.Dense(3, activation="softmax")])
 model.compile(loss="sparse_categorical_crossentropy", optimizer="adam")
 model.fit(x, y)
-"""
-        ),
+"""),
         # Through train_test_split.
-        Invalid(
-            """
+        Invalid("""
 import keras
 from sklearn.model_selection import train_test_split
 from keras.utils import to_categorical
@@ -289,33 +246,69 @@ x_train, x_test, y_train, y_test = train_test_split(features, y, test_size=0.2)
 model = keras.Sequential([keras.Input(shape=(4,)), keras.layers.Dense(3, activation="softmax")])
 model.compile(loss="sparse_categorical_crossentropy", optimizer="adam")
 model.fit(x_train, y_train)
-"""
-        ),
+"""),
         # Integer ids from LabelEncoder, categorical loss.
-        Invalid(
-            """
+        Invalid("""
 import keras
 from sklearn.preprocessing import LabelEncoder
 y = LabelEncoder().fit_transform(labels)
 model = keras.Sequential([keras.Input(shape=(4,)), keras.layers.Dense(3, activation="softmax")])
 model.compile(loss="categorical_crossentropy", optimizer="adam")
 model.fit(features, y)
-"""
-        ),
+"""),
         # Only the validation labels are one-hot.
-        Invalid(
-            """
+        Invalid("""
 import keras
 (x_train, y_train), (x_test, y_test) = keras.datasets.fashion_mnist.load_data()
 y_test = keras.utils.to_categorical(y_test)
 model = keras.Sequential([keras.Input(shape=(28, 28)), keras.layers.Flatten(), keras.layers.Dense(10, activation="softmax")])
 model.compile(loss="sparse_categorical_crossentropy", optimizer="adam")
 model.fit(x_train, y_train, validation_data=(x_test, y_test))
-"""
-        ),
+"""),
+        # scikit-learn's make_classification gives class ids.
+        Invalid("""
+import keras
+from sklearn.datasets import make_classification
+from sklearn.model_selection import train_test_split
+X, y = make_classification(n_samples=1000, n_features=20, n_classes=3, n_informative=5)
+X_train, X_test, y_train, y_test = train_test_split(X, y, test_size=0.2)
+model = keras.Sequential([keras.Input(shape=(20,)), keras.layers.Dense(3, activation="softmax")])
+model.compile(loss="categorical_crossentropy", optimizer="adam", metrics=["accuracy"])
+model.fit(X_train, y_train, epochs=10, validation_data=(X_test, y_test))
+"""),
+        # np.eye(n)[y] is one-hot.
+        Invalid("""
+import keras
+import numpy as np
+from sklearn.datasets import make_blobs
+X, y = make_blobs(n_samples=500, centers=4, n_features=2)
+y = np.eye(4)[y]
+model = keras.Sequential([keras.Input(shape=(2,)), keras.layers.Dense(4, activation="softmax")])
+model.compile(loss="sparse_categorical_crossentropy", optimizer="adam")
+model.fit(X, y, epochs=5)
+"""),
+        # A literal list of class ids.
+        Invalid("""
+import keras
+import numpy as np
+x = np.array([[0.1, 0.2], [0.3, 0.1], [0.9, 0.8], [0.5, 0.5]])
+y = np.array([0, 1, 2, 1])
+model = keras.Sequential([keras.Input(shape=(2,)), keras.layers.Dense(3, activation="softmax")])
+model.compile(loss="categorical_crossentropy", optimizer="sgd")
+model.fit(x, y, epochs=100)
+"""),
+        # Random class ids, cast to float on the way.
+        Invalid("""
+import keras
+import numpy as np
+x = np.random.random((256, 8))
+y = np.random.randint(0, 5, size=(256,)).astype("float32")
+model = keras.Sequential([keras.Input(shape=(8,)), keras.layers.Dense(5, activation="softmax")])
+model.compile(loss="categorical_crossentropy", optimizer="adam")
+model.fit(x, y)
+"""),
         # Keyword y=, model built in a function, loss from a constant.
-        Invalid(
-            """
+        Invalid("""
 import keras
 import numpy as np
 LOSS = "categorical_crossentropy"
@@ -326,6 +319,5 @@ def build():
 y_ids = np.argmax(y_probs, axis=-1)
 model = build()
 model.fit(x=x, y=y_ids, epochs=3)
-"""
-        ),
+"""),
     )

@@ -198,25 +198,20 @@ x_train, x_test = train_test_split(texts)
     )
 
     INVALID = (
-        Invalid(
-            """
+        Invalid("""
 from sklearn.model_selection import train_test_split
 from sklearn.preprocessing import StandardScaler
 X = StandardScaler().fit_transform(X)
 X_train, X_test, y_train, y_test = train_test_split(X, y, test_size=0.2)
-"""
-        ),
-        Invalid(
-            """
+"""),
+        Invalid("""
 from sklearn.model_selection import train_test_split
 from sklearn.preprocessing import MinMaxScaler
 scaler = MinMaxScaler()
 X_scaled = scaler.fit_transform(X)
 X_train, X_test, y_train, y_test = train_test_split(X_scaled, y)
-"""
-        ),
-        Invalid(
-            """
+"""),
+        Invalid("""
 import pandas as pd
 from sklearn.model_selection import train_test_split
 from sklearn.preprocessing import StandardScaler
@@ -226,67 +221,52 @@ y = df["price"]
 scaler = StandardScaler()
 scaler.fit(X)
 X_train, X_test, y_train, y_test = train_test_split(X, y)
-"""
-        ),
-        Invalid(
-            """
+"""),
+        Invalid("""
 from sklearn.feature_extraction.text import TfidfVectorizer
 from sklearn.model_selection import train_test_split
 vectorizer = TfidfVectorizer()
 features = vectorizer.fit_transform(texts)
 x_train, x_test, y_train, y_test = train_test_split(features, labels)
-"""
-        ),
-        Invalid(
-            """
+"""),
+        Invalid("""
 import keras
 from sklearn.model_selection import train_test_split
 normalizer = keras.layers.Normalization()
 normalizer.adapt(x)
 x_train, x_test, y_train, y_test = train_test_split(x, y)
-"""
-        ),
-        Invalid(
-            """
+"""),
+        Invalid("""
 import tensorflow as tf
 from sklearn.model_selection import train_test_split
 vectorize = tf.keras.layers.TextVectorization(max_tokens=10000)
 vectorize.adapt(texts)
 train_texts, test_texts = train_test_split(texts, test_size=0.25)
-"""
-        ),
-        Invalid(
-            """
+"""),
+        Invalid("""
 from sklearn.decomposition import PCA
 from sklearn.model_selection import train_test_split
 X_reduced = PCA(n_components=50).fit_transform(X)
 X_train, X_test = train_test_split(X_reduced)
-"""
-        ),
-        Invalid(
-            """
+"""),
+        Invalid("""
 from sklearn.impute import SimpleImputer
 from sklearn.model_selection import train_test_split
 def prepare(X, y):
     X = SimpleImputer(strategy="mean").fit_transform(X)
     return train_test_split(X, y, test_size=0.2)
-"""
-        ),
-        Invalid(
-            """
+"""),
+        Invalid("""
 from keras.preprocessing.text import Tokenizer
 from sklearn.model_selection import train_test_split
 tokenizer = Tokenizer(num_words=5000)
 tokenizer.fit_on_texts(texts)
 x_train, x_test, y_train, y_test = train_test_split(texts, labels)
-"""
-        ),
-        Invalid(
-            """
+"""),
+        Invalid("""
 import sklearn.preprocessing as pre
 from sklearn import model_selection
 X = pre.RobustScaler().fit_transform(X)
 X_train, X_test = model_selection.train_test_split(X)
-"""
-        ),
+"""),
     )

@@ -8,6 +8,7 @@ from kgen.lint.losses import loss_of
 from kgen.lint.models import Const, Instance, Mapping, Seq
 from kgen.lint.resolve import Ref
 from kgen.lint.rule import Invalid, Report, Rule, string_in
+from kgen.lint.targets import real_valued, trained_on
 
 # Metrics that compare each predicted unit with its label: wrong against integer class ids.
 _ELEMENTWISE = ("auc", "precision", "recall", "true_", "false_", "_at_")
@@ -65,15 +66,22 @@ def _probability_output(model) -> bool:
 
 
 def _pairs(compiled, model):
-    """(loss value, metrics value) per output: one loss for all, or dicts keyed alike."""
+    """(output name, loss value, metrics value) per output: one loss for all, or dicts keyed
+    alike."""
     loss, metrics = compiled.loss, compiled.metrics
     if isinstance(loss, Mapping) and isinstance(metrics, Mapping):
         losses = {k.value: v for k, v in loss.items if isinstance(k, Const)}
         for key, value in metrics.items:
             if isinstance(key, Const) and key.value in losses:
-                yield losses[key.value], value
+                yield key.value, losses[key.value], value
     elif not isinstance(loss, (Mapping, Seq)) and len(model.outputs) == 1:
-        yield loss, metrics
+        yield None, loss, metrics
+
+
+def _exact_match(item) -> bool:
+    """`keras.metrics.Accuracy`: counts predictions exactly equal to the target, which a
+    real-valued (regression) output essentially never is, whatever the targets."""
+    return isinstance(item, (Ref, Instance)) and item.qualname == "keras.metrics.Accuracy"
 
 
 def _items(metrics):
@@ -94,6 +102,14 @@ class MetricTaskMismatch(Rule):
     unit-by-unit metrics (AUC, precision, recall) against integer class ids. Metrics and
     losses given as variables are left alone, and so is a regression loss on a sigmoid or
     softmax output (a classifier trained with `mse`, where accuracy still means something).
+
+    A classification metric on a regression loss is reported only when it is provably
+    meaningless: when the file shows the targets are real values (`keras.datasets.
+    boston_housing`, `make_regression`, `np.random.normal`, a literal list of fractions), or
+    for `keras.metrics.Accuracy`, an exact-equality count that a real-valued output never
+    scores on. `loss="mse"` with `metrics=["accuracy"]` on 0/1 targets (or targets the file
+    does not show) is a deliberate textbook choice: Keras turns `"accuracy"` into a binary
+    accuracy there, and it means something.
 
     ## Why is this bad?
     The metric still prints a number, so nothing fails: `accuracy` of a regression counts
@@ -123,23 +139,27 @@ class MetricTaskMismatch(Rule):
     def check(self, facts):
         for model in facts.models:
             for compiled in model.compiles:
-                for loss_value, metrics in _pairs(compiled, model):
+                for output, loss_value, metrics in _pairs(compiled, model):
                     loss = loss_of(loss_value)
                     if loss is None:
                         continue
+                    regression = loss[0].output == LINEAR
+                    # A regression loss on 0/1 targets is a textbook binary classifier, where
+                    # accuracy means something: only visibly real-valued targets prove it wrong.
+                    real = regression and real_valued(trained_on(facts, model, output))
                     for item in _items(metrics):
                         metric = _metric_name(item)
                         problem = _mismatch(metric, loss[0]) if metric else None
-                        if loss[0].output == LINEAR and _probability_output(model):
+                        if regression and not real and not _exact_match(item):
+                            problem = None
+                        if regression and _probability_output(model):
                             problem = None
                         if problem is None:
                             continue
                         where = (
                             string_in(compiled.call, item.value)
                             if isinstance(item, Const)
-                            else item.call
-                            if isinstance(item, Instance)
-                            else compiled.call
+                            else item.call if isinstance(item, Instance) else compiled.call
                         )
                         yield Report(where, problem, _HINT[loss[0].output == LINEAR])
 
@@ -211,6 +231,30 @@ import keras
 model = keras.Sequential([keras.Input(shape=(8,)), keras.layers.Dense(1, activation="sigmoid")])
 model.compile(optimizer="sgd", loss="mean_squared_error", metrics=["accuracy"])
 """,
+        # The textbook choice: mse with accuracy on 0/1 targets (Keras uses binary accuracy).
+        """
+import keras
+from sklearn.datasets import make_classification
+X, y = make_classification(n_samples=1000, n_features=8)
+model = keras.Sequential([keras.Input(shape=(8,)), keras.layers.Dense(16, activation="relu"), keras.layers.Dense(1)])
+model.compile(optimizer="adam", loss="mse", metrics=["accuracy"])
+model.fit(X, y, epochs=10)
+""",
+        """
+import keras
+import numpy as np
+x = np.random.random((200, 4))
+y = np.random.randint(0, 2, size=(200,))
+model = keras.Sequential([keras.Input(shape=(4,)), keras.layers.Dense(1)])
+model.compile(optimizer="sgd", loss="mse", metrics=["binary_accuracy", keras.metrics.AUC()])
+model.fit(x, y)
+""",
+        # Targets the file does not show: accuracy may well be meant.
+        """
+import keras
+model = keras.Sequential([keras.Input(shape=(4,)), keras.layers.Dense(1)])
+model.compile(optimizer="adam", loss="mse", metrics=["accuracy"])
+""",
         # A custom loss is unknown.
         """
 import keras
@@ -222,97 +266,88 @@ model.compile(loss=my_loss, metrics=["accuracy"])
     )
 
     INVALID = (
-        Invalid(
-            """
+        Invalid("""
 import keras
-model = keras.Sequential([keras.Input(shape=(4,)), keras.layers.Dense(1)])
+(x_train, y_train), (x_test, y_test) = keras.datasets.boston_housing.load_data()
+model = keras.Sequential([keras.Input(shape=(13,)), keras.layers.Dense(1)])
 model.compile(optimizer="adam", loss="mse", metrics=["accuracy"])
-"""
-        ),
-        Invalid(
-            """
+model.fit(x_train, y_train, epochs=20, validation_data=(x_test, y_test))
+"""),
+        Invalid("""
 import keras
+from sklearn.datasets import make_regression
+X, y = make_regression(n_samples=500, n_features=13, noise=0.1)
 model = keras.Sequential([keras.Input(shape=(13,)), keras.layers.Dense(1)])
 model.compile(optimizer="rmsprop", loss="mean_absolute_error", metrics=["mae", "acc"])
-"""
-        ),
-        Invalid(
-            """
+model.fit(X, y, epochs=10)
+"""),
+        Invalid("""
 import tensorflow as tf
 model = tf.keras.Sequential([tf.keras.Input(shape=(4,)), tf.keras.layers.Dense(1)])
 model.compile(loss=tf.keras.losses.MeanSquaredError(), metrics=[tf.keras.metrics.Accuracy()])
-"""
-        ),
-        Invalid(
-            """
+"""),
+        Invalid("""
 import keras
 model = keras.Sequential([keras.Input(shape=(4,)), keras.layers.Dense(10, activation="softmax")])
 model.compile(loss="sparse_categorical_crossentropy", metrics=["categorical_accuracy"])
-"""
-        ),
-        Invalid(
-            """
+"""),
+        Invalid("""
 import keras
 model = keras.Sequential([keras.Input(shape=(4,)), keras.layers.Dense(10, activation="softmax")])
 model.compile(loss="categorical_crossentropy", metrics=[keras.metrics.SparseCategoricalAccuracy()])
-"""
-        ),
-        Invalid(
-            """
+"""),
+        Invalid("""
 import keras
 model = keras.Sequential([keras.Input(shape=(4,)), keras.layers.Dense(10, activation="softmax")])
 model.compile(loss="categorical_crossentropy", metrics=["binary_accuracy"])
-"""
-        ),
-        Invalid(
-            """
+"""),
+        Invalid("""
 import keras
 model = keras.Sequential([keras.Input(shape=(4,)), keras.layers.Dense(10, activation="softmax")])
 model.compile(loss="sparse_categorical_crossentropy", metrics=["accuracy", keras.metrics.Precision()])
-"""
-        ),
+"""),
         # Through a module constant.
-        Invalid(
-            """
+        Invalid("""
 import keras
+import numpy as np
 LOSS = "huber"
 METRICS = ["mae", "accuracy"]
 model = keras.Sequential([keras.Input(shape=(4,)), keras.layers.Dense(1)])
 model.compile(optimizer="adam", loss=LOSS, metrics=METRICS)
-"""
-        ),
+model.fit(np.random.random((100, 4)), np.random.normal(size=(100, 1)))
+"""),
         # Per-output: accuracy on the regression output.
-        Invalid(
-            """
+        Invalid("""
 import keras
+import numpy as np
 from keras import layers
 inputs = keras.Input(shape=(8,))
 a = layers.Dense(1, activation="sigmoid", name="a")(inputs)
 b = layers.Dense(1, name="b")(inputs)
 model = keras.Model(inputs, {"a": a, "b": b})
 model.compile(loss={"a": "binary_crossentropy", "b": "mse"}, metrics={"a": ["accuracy"], "b": ["accuracy"]})
-"""
-        ),
-        # Built in a function, metric class reference.
-        Invalid(
-            """
+model.fit(x, {"a": y_a, "b": np.random.randn(len(x))})
+"""),
+        # Built in a function, metric class reference, targets from a regression set.
+        Invalid("""
 import keras
 from keras import layers
+from sklearn.datasets import fetch_california_housing
 def build():
     inputs = keras.Input(shape=(8,))
     model = keras.Model(inputs, layers.Dense(1)(inputs))
     model.compile(optimizer="adam", loss="mse", metrics=[keras.metrics.AUC()])
     return model
-"""
-        ),
-        Invalid(
-            """
+X, y = fetch_california_housing(return_X_y=True)
+build().fit(X, y)
+"""),
+        Invalid("""
 from keras.models import Sequential
 from keras.layers import Dense
 model = Sequential([Dense(1, input_dim=8)])
 model.compile(loss="mean_squared_logarithmic_error", optimizer="adam", metrics=["accuracy"])
-"""
-        ),
+model.fit(X, [0.25, 0.5, 0.75, 1.5], epochs=10)
+"""),
     )
 
 

@@ -178,18 +178,15 @@ y = layers.Dense(10)
     )
 
     INVALID = (
-        Invalid(
-            """
+        Invalid("""
 import keras
 from keras import layers
 inputs = keras.Input(shape=(20,))
 x = layers.Dense(64)(inputs)
 outputs = layers.Dense(10, activation="softmax")(x)
 model = keras.Model(inputs, outputs)
-"""
-        ),
-        Invalid(
-            """
+"""),
+        Invalid("""
 import keras
 from keras import layers
 model = keras.Sequential([
@@ -198,25 +195,19 @@ model = keras.Sequential([
     layers.Dense(64),
     layers.Dense(1),
 ])
-"""
-        ),
-        Invalid(
-            """
+"""),
+        Invalid("""
 import keras
 from keras import layers
 model = keras.Sequential([keras.Input(shape=(8,)), layers.Dense(32, activation=None), layers.Dense(1)])
-"""
-        ),
-        Invalid(
-            """
+"""),
+        Invalid("""
 import keras
 from keras import layers
 model = keras.Sequential([keras.Input(shape=(8,)), layers.Dense(32, activation="linear"), layers.Dense(1)])
-"""
-        ),
+"""),
         # Through Dropout.
-        Invalid(
-            """
+        Invalid("""
 import keras
 from keras import layers
 model = keras.Sequential([
@@ -225,29 +216,23 @@ model = keras.Sequential([
     layers.Dropout(0.5),
     layers.Dense(5, activation="softmax"),
 ])
-"""
-        ),
+"""),
         # .add() chain with tf.keras.
-        Invalid(
-            """
+        Invalid("""
 import tensorflow as tf
 model = tf.keras.Sequential()
 model.add(tf.keras.Input(shape=(12,)))
 model.add(tf.keras.layers.Dense(16))
 model.add(tf.keras.layers.Dense(1, activation="sigmoid"))
-"""
-        ),
+"""),
         # Bare imports.
-        Invalid(
-            """
+        Invalid("""
 from keras.models import Sequential
 from keras.layers import Dense, Input
 model = Sequential([Input(shape=(4,)), Dense(10), Dense(3, activation="softmax")])
-"""
-        ),
+"""),
         # Built in a function.
-        Invalid(
-            """
+        Invalid("""
 import keras
 from keras import layers
 def build_model(n_features):
@@ -255,11 +240,9 @@ def build_model(n_features):
     x = layers.Dense(64, activation="relu")(inputs)
     x = layers.Dense(32)(x)
     return keras.Model(inputs, layers.Dense(1)(x))
-"""
-        ),
+"""),
         # Linear activation spelled as a function reference.
-        Invalid(
-            """
+        Invalid("""
 import keras
 from keras import layers
 model = keras.Sequential([
@@ -267,22 +250,18 @@ model = keras.Sequential([
     layers.Dense(8, activation=keras.activations.linear),
     layers.Dense(2, activation="softmax"),
 ])
-"""
-        ),
+"""),
         # Positional units and a named layer.
-        Invalid(
-            """
+        Invalid("""
 import keras
 from keras import layers as L
 inputs = keras.Input(shape=(64,))
 hidden = L.Dense(64, name="hidden")(inputs)
 outputs = L.Dense(1, activation="sigmoid", name="out")(hidden)
 model = keras.Model(inputs=inputs, outputs=outputs)
-"""
-        ),
+"""),
         # In a TimeDistributed-free sequence model after an LSTM.
-        Invalid(
-            """
+        Invalid("""
 import keras
 from keras import layers
 model = keras.Sequential([
@@ -291,6 +270,5 @@ model = keras.Sequential([
     layers.Dense(16),
     layers.Dense(1),
 ])
-"""
-        ),
+"""),
     )

@@ -245,30 +245,24 @@ model = keras.Sequential([
 """,
         ),
         # No Input name reachable: reported without a fix.
-        Invalid(
-            """
+        Invalid("""
 from keras.models import Sequential
 from keras.layers import Dense
 model = Sequential([Dense(12, input_dim=8, activation="relu"), Dense(1)])
-"""
-        ),
+"""),
         # .add(): reported, no fix.
-        Invalid(
-            """
+        Invalid("""
 import keras
 model = keras.Sequential()
 model.add(keras.layers.Dense(32, input_shape=(16,)))
 model.add(keras.layers.Dense(1))
-"""
-        ),
+"""),
         # Functional API: the argument is ignored there.
-        Invalid(
-            """
+        Invalid("""
 import keras
 inputs = keras.Input(shape=(16,))
 x = keras.layers.Dense(32, input_shape=(16,))(inputs)
-"""
-        ),
+"""),
         Invalid(
             """
 import tensorflow as tf
@@ -287,15 +281,13 @@ model = tf.keras.Sequential([
 """,
         ),
         # Not the first layer: reported (ignored by Keras), no fix.
-        Invalid(
-            """
+        Invalid("""
 import keras
 model = keras.Sequential([
     keras.Input(shape=(4,)),
     keras.layers.Dense(8, input_dim=4),
 ])
-"""
-        ),
+"""),
         Invalid(
             """
 from keras import layers as L

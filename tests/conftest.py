@@ -1,6 +1,10 @@
+import contextlib
 import os
+import shutil
 import subprocess
 import sys
+import tempfile
+from pathlib import Path
 
 import pytest
 
@@ -28,3 +32,53 @@ def run_script():
         return result
 
     return run
+
+
+class Unprivileged:
+    """A folder, and a context in which its file modes apply (see the `unprivileged` fixture)."""
+
+    def __init__(self, folder):
+        self.folder = folder
+
+    @contextlib.contextmanager
+    def user(self):
+        if os.geteuid() != 0:
+            yield
+            return
+        os.setegid(NOBODY)
+        os.seteuid(NOBODY)
+        try:
+            yield
+        finally:
+            os.seteuid(0)
+            os.setegid(0)
+
+
+NOBODY = 65534
+
+
+@pytest.fixture
+def unprivileged(monkeypatch):
+    """Tests run as root, whom mode 000 or 444 does not stop. Inside `with unprivileged.user():`
+    the effective user is `nobody` (the real user stays root, which takes it back after), so
+    the kernel applies the modes for real. The folder (the working directory) belongs to
+    nobody, outside pytest's private tmp tree; modules are imported before dropping, since
+    nobody cannot read root's interpreter. Not root: the modes apply anyway."""
+    import importlib
+
+    for name in ("tomllib", "tempfile", "difflib", "json", "libcst.metadata",
+                 "kgen.lint.engine", "kgen.lint.fix", "kgen.lint.notebook",
+                 "kgen.lint.formats", "kgen.lint.summary", "kgen.lint.rule"):  # fmt: skip
+        importlib.import_module(name)
+    from kgen.lint.rule import all_rules
+
+    all_rules()
+    folder = Path(tempfile.mkdtemp(prefix="kgen-unprivileged-"))
+    if os.geteuid() == 0:
+        os.chown(folder, NOBODY, NOBODY)
+    monkeypatch.chdir(folder)
+    yield Unprivileged(folder)
+    for path in [folder, *folder.rglob("*")]:
+        if path.is_dir() and not path.is_symlink():
+            path.chmod(0o755)
+    shutil.rmtree(folder)

@@ -1,5 +1,7 @@
 """`kgen new` as a user meets it: help, the matrix, clear one-line errors, safe writes."""
 
+import os
+import stat
 import subprocess
 import sys
 from pathlib import Path
@@ -159,3 +161,46 @@ def test_new_never_imports_tensorflow_or_keras(tmp_path):
     )
     assert result.stdout.strip().splitlines()[-1] == "[]"
     assert (tmp_path / "t.py").is_file()
+
+
+def test_output_through_a_symlink_with_force_writes_the_target(tmp_path):
+    (tmp_path / "real.py").write_text("old\n")
+    (tmp_path / "link.py").symlink_to("real.py")
+    result = kgen("new", "--task", "binary", "--data", "vector", "-o", str(tmp_path / "link.py"))
+    assert result.exit_code == 2 and "already exists; pass --force" in result.output
+    args = ("new", "--task", "binary", "--data", "vector", "--force")
+    result = kgen(*args, "-o", str(tmp_path / "link.py"))
+    assert result.exit_code == 0, result.output
+    assert (tmp_path / "link.py").is_symlink()
+    expected = (Path(__file__).parent.parent / "examples" / "binary_vector.py").read_text()
+    assert (tmp_path / "real.py").read_text() == expected
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["link.py", "real.py"]
+
+
+@pytest.mark.skipif(not hasattr(os, "mkfifo"), reason="no FIFOs on this platform")
+def test_output_that_is_not_a_regular_file_is_refused(tmp_path):
+    targets = [tmp_path / "pipe.py"]
+    os.mkfifo(targets[0])
+    try:  # a device of our own (root in a container may create one): /dev/null's numbers
+        os.mknod(tmp_path / "null.py", 0o666 | stat.S_IFCHR, os.makedev(1, 3))
+        targets.append(tmp_path / "null.py")
+    except (PermissionError, AttributeError):
+        pass
+    for target in targets:
+        kind = target.stat().st_mode
+        result = kgen("new", "--task", "binary", "--data", "vector", "--force", "-o", str(target))
+        assert result.exit_code == 2
+        assert result.output == (
+            f"kgen: error: {target} is not a regular file (a device or FIFO?); "
+            "give a file path with -o\n"
+        )
+        assert target.stat().st_mode == kind  # still a FIFO or device, not replaced
+
+
+def test_output_dash_is_standard_output(tmp_path, monkeypatch):
+    monkeypatch.chdir(tmp_path)
+    result = kgen("new", "--task", "binary", "--data", "vector", "-o", "-")
+    assert result.exit_code == 0
+    expected = (Path(__file__).parent.parent / "examples" / "binary_vector.py").read_text()
+    assert result.stdout == expected
+    assert list(tmp_path.iterdir()) == []

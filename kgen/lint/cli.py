@@ -5,6 +5,7 @@ costs more at import than linting a file does. `kgen.launch` routes `kgen lint` 
 from __future__ import annotations
 
 import argparse
+import os
 import sys
 from pathlib import Path
 
@@ -36,7 +37,15 @@ def _parser() -> argparse.ArgumentParser:
         nargs="*",
         type=Path,
         metavar="PATH",
-        help="files or directories (recursive); default: the current directory",
+        help="files or directories (recursive), or - for standard input; "
+        "default: the current directory",
+    )
+    parser.add_argument(
+        "--stdin-filename",
+        type=Path,
+        metavar="PATH",
+        help="the name of the file read from standard input (for messages, configuration and "
+        "per-file ignores)",
     )
     parser.add_argument(
         "--format",
@@ -82,6 +91,39 @@ def _parser() -> argparse.ArgumentParser:
         help="neither read nor write the lint cache (.kgen_cache/ at the project root)",
     )
     parser.add_argument(
+        "--exit-zero",
+        action="store_true",
+        help="exit 0 even when findings remain (2 still means an error)",
+    )
+    parser.add_argument(
+        "--output-file",
+        "-o",
+        type=Path,
+        metavar="FILE",
+        help="write the report to FILE instead of standard output",
+    )
+    parser.add_argument(
+        "--statistics", action="store_true", help="count the findings per rule instead"
+    )
+    parser.add_argument(
+        "--show-fixes",
+        action="store_true",
+        help="show what each fix does; after --fix, list the findings fixed",
+    )
+    parser.add_argument(
+        "--quiet", "-q", action="store_true", help="print the findings and nothing else"
+    )
+    parser.add_argument(
+        "--no-color",
+        action="store_true",
+        help="never colour the output (default: colour on a terminal unless NO_COLOR is set)",
+    )
+    parser.add_argument(
+        "--force-exclude",
+        action="store_true",
+        help="apply the configured `exclude` to paths named on the command line too",
+    )
+    parser.add_argument(
         "--config",
         type=Path,
         metavar="PYPROJECT",
@@ -109,10 +151,14 @@ def main(argv: list[str] | None = None) -> int:
 
 
 def _lint(args) -> int:
-    from kgen.lint import formats
     from kgen.lint.config import split_selectors
     from kgen.lint.runner import Linter, exit_code
 
+    stdin = args.paths == [Path("-")]
+    if Path("-") in args.paths and not stdin:
+        raise KgenError("`-` (standard input) cannot be combined with other paths")
+    if args.stdin_filename is not None and not stdin:
+        raise KgenError("--stdin-filename names standard input: give `-` as the path")
     linter = Linter(
         split_selectors(args.select),
         split_selectors(args.ignore),
@@ -120,26 +166,140 @@ def _lint(args) -> int:
         jobs=args.jobs,
         cache=not args.no_cache,
     )
-    outcome = linter.run(
-        args.paths or [Path(".")],
-        fix=args.fix,
-        unsafe_fixes=args.unsafe_fixes,
-        diff=args.diff,
-    )
+    if stdin:
+        outcome = _lint_stdin(args, linter)
+    else:
+        before = None
+        if args.fix and args.show_fixes:  # what --fix will have fixed: the findings it removes
+            before = linter.run(args.paths or [Path(".")], force_exclude=args.force_exclude)
+        outcome = linter.run(
+            args.paths or [Path(".")],
+            fix=args.fix,
+            unsafe_fixes=args.unsafe_fixes,
+            diff=args.diff,
+            force_exclude=args.force_exclude,
+        )
+        _report(args, outcome, linter, before=before)
     for error in outcome.errors:
         print(f"kgen: error: {error}", file=sys.stderr)
+    # A walked directory with nothing to lint is worth a word; files that --force-exclude
+    # skipped are not.
+    walked = [path for path in args.paths or [Path(".")] if os.path.isdir(path)]
+    if walked and not stdin and not outcome.files and not outcome.errors:
+        where = ", ".join(map(str, walked))
+        print(f"kgen: warning: no Python files found in {where}", file=sys.stderr)
+    if args.exit_zero and not outcome.errors:
+        return 0
+    return exit_code(outcome, args.diff)
+
+
+def _lint_stdin(args, linter):
+    """`kgen lint -`: the source from standard input; with --fix, the fixed source goes to
+    standard output and the report to standard error (as ruff does)."""
+    from kgen.lint.runner import Outcome
+    from kgen.lint.source import Undecodable, decode
+
+    path = args.stdin_filename or Path("-")
+    data = sys.stdin.buffer.read()
+    if args.force_exclude and args.stdin_filename is not None and linter.excluded(path):
+        if args.fix:
+            sys.stdout.buffer.write(data)  # an editor replaces its buffer with this: keep it
+        return Outcome()
+    try:
+        source = decode(data)
+    except Undecodable as exc:
+        raise KgenError(f"{path}: {exc.message} (line {exc.line})") from None
+    checked = linter.lint_text(
+        path, source.text, fix=args.fix, unsafe_fixes=args.unsafe_fixes, diff=args.diff
+    )
+    outcome = checked.outcome
+    if args.diff:
+        _report(args, outcome, linter)
+    elif args.fix:
+        sys.stdout.buffer.write(source.encode(checked.text))
+        sys.stdout.flush()
+        _report(args, outcome, linter, stream=sys.stderr)
+    else:
+        _report(args, outcome, linter, texts={str(path): source.text})
+    return outcome
+
+
+def _report(args, outcome, linter, stream=None, before=None, texts=None) -> None:
+    """Print (or write to --output-file) the report in the chosen format."""
+    from kgen.lint import formats
+
     if args.diff:
         sys.stdout.write("".join(outcome.diffs))
         print(f"Would fix {formats.count(outcome.fixed, 'finding')}.", file=sys.stderr)
+        return
+    stream = stream or sys.stdout
+    color = (
+        args.output_file is None
+        and not args.no_color
+        and not os.environ.get("NO_COLOR")
+        and stream.isatty()
+    )
+    if args.statistics:
+        output = formats.statistics(outcome, args.unsafe_fixes, args.output_format == "json")
     elif args.output_format == "text":
-        print(formats.text(outcome, args.unsafe_fixes))
+        output = formats.text(outcome, args.unsafe_fixes, color, args.quiet, args.show_fixes)
+        if before is not None and not args.quiet:
+            output += "\n" + formats.fixed_list(_fixed(before, outcome))
+    elif args.output_format == "sarif":
+        output = formats.sarif(outcome, _edits(outcome, linter, texts or {}))
     else:
-        render = {
-            "json": formats.as_json,
-            "sarif": formats.sarif,
-            "github": formats.github,
-        }
-        output = render[args.output_format](outcome)
-        if output:
-            print(output)
-    return exit_code(outcome, args.diff)
+        output = {"json": formats.as_json, "github": formats.github}[args.output_format](outcome)
+    if args.output_file is not None:
+        _write_report(args.output_file, output + "\n" if output else "")
+    elif output:
+        print(output, file=stream)
+
+
+def _fixed(before, after):
+    """(path, code) -> how many findings --fix removed."""
+    from collections import Counter
+
+    return Counter((f.path, f.code) for f in before.findings) - Counter(
+        (f.path, f.code) for f in after.findings
+    )
+
+
+def _edits(outcome, linter, texts: dict[str, str | None]) -> dict:
+    """The edit of each fixable script finding, for SARIF `fixes` (`texts`: sources already
+    read, by path)."""
+    from kgen.lint.source import Undecodable, decode
+
+    edits = {}
+    for finding in outcome.findings:
+        if finding.fix is None or finding.cell is not None:
+            continue
+        if finding.path not in texts:
+            try:
+                texts[finding.path] = decode(Path(finding.path).read_bytes()).text
+            except (OSError, Undecodable):
+                texts[finding.path] = None
+        text = texts[finding.path]
+        edit = text and linter.fix_one(Path(finding.path), text, finding)
+        if edit:
+            edits[finding] = edit
+    return edits
+
+
+def _write_report(path: Path, text: str) -> None:
+    """Write the report whole or not at all: a temporary file beside it, renamed over it."""
+    import tempfile
+
+    try:
+        fd, temporary = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
+    except OSError as exc:
+        raise KgenError(f"cannot write {path}: {exc.strerror}") from None
+    try:
+        with os.fdopen(fd, "w", encoding="utf-8") as out:
+            out.write(text)
+        umask = os.umask(0o022)
+        os.umask(umask)
+        os.chmod(temporary, 0o666 & ~umask)  # as an ordinary new file, not mkstemp's 0600
+        os.replace(temporary, path)
+    except OSError as exc:
+        os.unlink(temporary)
+        raise KgenError(f"cannot write {path}: {exc.strerror}") from None

@@ -3,6 +3,7 @@ selection by code or prefix (`KG001`, `KG00`, `KG`, `ALL`)."""
 
 from __future__ import annotations
 
+import os
 import pkgutil
 from dataclasses import dataclass, field
 from fnmatch import fnmatch
@@ -26,7 +27,12 @@ def rule_codes() -> tuple[str, ...]:
     )
 
 
-_KEYS = ("select", "extend-select", "ignore", "exclude", "per-file-ignores")
+_KEYS = ("select", "extend-select", "ignore", "exclude", "per-file-ignores", "max-file-size")
+
+# Bytes past which a file is not analysed (an info finding says so): a generated 5 MB module
+# once took 5.5 minutes and 4.9 GB. Dense Keras code costs ~30 s and ~0.7 GB per MB
+# (benchmarks/bench_file_size.py); hand-written scripts stay far below 1 MB.
+MAX_FILE_SIZE = 1_000_000
 
 
 @dataclass(frozen=True)
@@ -36,6 +42,7 @@ class Settings:
     ignore: tuple[str, ...] = ()
     exclude: tuple[str, ...] = ()
     per_file_ignores: dict[str, tuple[str, ...]] = field(default_factory=dict)
+    max_file_size: int = MAX_FILE_SIZE  # 0: no limit
 
     def codes_for(self, path: Path) -> tuple[str, ...]:
         """The codes of the rules that lint this file."""
@@ -103,14 +110,27 @@ def find_pyproject(start: Path, cache: dict[Path, Path | None]) -> Path | None:
             break
         visited.append(candidate)
         pyproject = candidate / "pyproject.toml"
-        if pyproject.is_file() and "[tool.kgen.lint" in pyproject.read_text(
-            encoding="utf-8", errors="replace"
-        ):
+        if _declares_settings(pyproject):
             found = pyproject
             break
     for candidate in visited:
         cache[candidate] = found
     return found
+
+
+def _declares_settings(pyproject: Path) -> bool:
+    """Whether a pyproject.toml has a [tool.kgen.lint] table; one that exists but cannot be
+    read counts (loading it then says why), one in a folder that cannot be searched does not
+    (the walk reports that folder)."""
+    try:
+        with open(pyproject, "rb") as handle:
+            return b"[tool.kgen.lint" in handle.read()
+    except (FileNotFoundError, NotADirectoryError, IsADirectoryError):
+        return False
+    except PermissionError:
+        return os.access(pyproject.parent, os.X_OK, effective_ids=True) and pyproject.exists()
+    except OSError:
+        return True
 
 
 def load_settings(pyproject: Path | None, select=None, ignore=None) -> Settings:
@@ -122,7 +142,10 @@ def load_settings(pyproject: Path | None, select=None, ignore=None) -> Settings:
 
         try:
             data = tomllib.loads(pyproject.read_text(encoding="utf-8"))
-        except (OSError, tomllib.TOMLDecodeError) as exc:
+        except OSError as exc:
+            reason = (exc.strerror or str(exc)).lower()
+            raise KgenError(f"cannot read {pyproject}: {reason}") from None
+        except (tomllib.TOMLDecodeError, UnicodeDecodeError) as exc:
             raise KgenError(f"cannot read {pyproject}: {exc}") from None
         table = data.get("tool", {}).get("kgen", {}).get("lint", {})
         unknown = sorted(set(table) - set(_KEYS))
@@ -150,6 +173,12 @@ def load_settings(pyproject: Path | None, select=None, ignore=None) -> Settings:
     )
     chosen = check_selectors(chosen, "--select" if select is not None else origin)
     chosen += check_selectors(strings("extend-select"), origin)
+    if not chosen:  # `select = []` would silently turn every rule off
+        where = "--select" if select is not None else f"select in {origin}"
+        raise KgenError(f"{where} is empty: no rule would run (leave it out to run them all)")
+    max_file_size = table.get("max-file-size", MAX_FILE_SIZE)
+    if not isinstance(max_file_size, int) or isinstance(max_file_size, bool) or max_file_size < 0:
+        raise KgenError(f"max-file-size in {origin} must be a number of bytes (0: no limit)")
     ignored = check_selectors(strings("ignore"), origin) + check_selectors(ignore or (), "--ignore")
     return Settings(
         root=pyproject.parent.resolve() if pyproject else None,
@@ -157,4 +186,5 @@ def load_settings(pyproject: Path | None, select=None, ignore=None) -> Settings:
         ignore=ignored,
         exclude=strings("exclude"),
         per_file_ignores=per_file_ignores,
+        max_file_size=max_file_size,
     )

@@ -7,6 +7,8 @@ import os
 from collections.abc import Callable, Iterator
 from pathlib import Path
 
+from kgen.lint.source import special_file
+
 SUFFIXES = (".py", ".pyi", ".ipynb")
 _SKIPPED_DIRS = {
     "__pycache__",
@@ -57,5 +59,6 @@ def _walk(root: Path, excluded: Callable[[Path], bool], errors: list[str]) -> It
         )
         for name in sorted(filenames):
             path = base / name
-            if path.suffix in SUFFIXES and not excluded(path):
+            # A FIFO named train.py would block the reader: walks take regular files only.
+            if path.suffix in SUFFIXES and not excluded(path) and not special_file(path):
                 yield path

@@ -10,7 +10,9 @@ from dataclasses import dataclass
 import libcst as cst
 
 from kgen.lint.models import extract
+from kgen.lint.resolve import pasted_keras
 from kgen.lint.rule import Fix, Report, Rule, rule_by_code
+from kgen.lint.source import NOT_ANALYSED
 from kgen.lint.source import too_deep as nesting_too_deep
 
 SYNTAX_ERROR = "KG000"
@@ -35,6 +37,7 @@ class Located:
     column: int
     end_line: int
     end_column: int
+    severity: str | None = None  # None: the rule's; "info" for a file left unanalysed
 
 
 def analyze(source: str, rules: list[type[Rule]]) -> tuple[cst.Module | None, list[Located]]:
@@ -49,15 +52,16 @@ def analyze(source: str, rules: list[type[Rule]]) -> tuple[cst.Module | None, li
 def _analyze_quietly(
     source: str, rules: list[type[Rule]]
 ) -> tuple[cst.Module | None, list[Located]]:
-    too_deep = nesting_too_deep(source)
-    if too_deep is not None:
-        return None, unparsable(rules, *too_deep)
+    deep = nesting_too_deep(source)
+    if deep is not None:
+        return None, unparsable(rules, deep.message, deep.line, deep.column, invalid=deep.invalid)
     try:
-        if not any(t in source for r in rules if r.CODE != SYNTAX_ERROR for t in r.TRIGGERS):
+        triggered = any(t in source for r in rules if r.CODE != SYNTAX_ERROR for t in r.TRIGGERS)
+        if not triggered and not pasted_keras(source):
             return None, _syntax_only(source, rules)
         return _analyze(source, rules)
     except RecursionError:  # nesting under the guard's limit can still be too deep for libcst
-        return None, unparsable(rules, "code nested too deeply to analyze", 1, 1)
+        return None, unparsable(rules, NOT_ANALYSED, 1, 1, invalid=False)
 
 
 def _syntax_only(source: str, rules: list[type[Rule]]) -> list[Located]:
@@ -80,7 +84,7 @@ def _analyze(source: str, rules: list[type[Rule]]) -> tuple[cst.Module | None, l
     except cst.ParserSyntaxError as error:
         return None, unparsable(rules, *_syntax_error(source, error))
 
-    facts = extract(module)
+    facts = extract(module, pasted=pasted_keras(source))
     reports: list[tuple[type[Rule], Report]] = []
     seen: set[tuple] = set()
     for rule in rules:
@@ -94,9 +98,9 @@ def _analyze(source: str, rules: list[type[Rule]]) -> tuple[cst.Module | None, l
         return module, []  # most files: no position metadata needed, so none computed
 
     # Imported here: libcst.metadata costs ~15 ms at start-up, and clean files never need it.
-    from libcst.metadata import MetadataWrapper, PositionProvider
+    from kgen.lint.positions import positions as positions_of
 
-    positions = MetadataWrapper(module, unsafe_skip_copy=True).resolve(PositionProvider)
+    positions = positions_of(module, source, [report.node for _, report in reports])
     statements = [
         (where.start.line, where.end.line)
         for node, where in positions.items()
@@ -130,12 +134,16 @@ def _analyze(source: str, rules: list[type[Rule]]) -> tuple[cst.Module | None, l
     return module, located
 
 
-def unparsable(rules: list[type[Rule]], message: str, line: int, column: int) -> list[Located]:
-    """The KG000 finding for a file that cannot be parsed, when KG000 is selected."""
+def unparsable(
+    rules: list[type[Rule]], message: str, line: int, column: int, invalid: bool = True
+) -> list[Located]:
+    """The KG000 finding for a file that cannot be parsed, when KG000 is selected: an error
+    for invalid code, an info for code that may be valid but is not analysed."""
     syntax = rule_by_code(SYNTAX_ERROR)
     if syntax not in rules:
         return []
-    return [Located(syntax, message, None, None, line, column, line, column + 1)]
+    severity = None if invalid else "info"
+    return [Located(syntax, message, None, None, line, column, line, column + 1, severity)]
 
 
 def _syntax_error(source: str, error: cst.ParserSyntaxError) -> tuple[str, int, int]:

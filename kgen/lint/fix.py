@@ -80,6 +80,9 @@ def write_atomic(path: Path, data: bytes) -> None:
 
     target = Path(os.path.realpath(path))
     mode = os.stat(target).st_mode
+    # The rename would replace a file its owner made read-only: refuse as writing it would.
+    if not os.access(target, os.W_OK, effective_ids=True):
+        raise PermissionError(13, "Permission denied (the file is read-only)", str(path))
     fd, temporary = tempfile.mkstemp(dir=target.parent, prefix=f".{target.name}.", suffix=".tmp")
     try:
         with os.fdopen(fd, "wb") as out:
@@ -92,3 +95,14 @@ def write_atomic(path: Path, data: bytes) -> None:
         with contextlib.suppress(OSError):
             os.unlink(temporary)
         raise
+
+
+def apply_one(source: str, rules: list[type[Rule]], code: str, line: int, column: int) -> str:
+    """The source with only the fix of the finding `code` at (line, column) applied (1-based;
+    the source's own lines, not a notebook cell's); the source unchanged when it has none."""
+    module, located = analyze(source, rules)
+    for item in located:
+        if (item.rule.CODE, item.line, item.column) == (code, line, column) and item.fix:
+            replacements = {id(old): new for old, new in item.fix.replacements}
+            return module.visit(_Replace(replacements)).code
+    return source

@@ -116,3 +116,32 @@ def import_module(node) -> str | None:
     if node.relative or node.module is None:
         return None
     return canonical(_dotted(node.module))
+
+
+# A pasted snippet with no import at all (`model = Sequential([Dense(...)])`): the usual Keras
+# names mean Keras there. Only such files are read this way; one import and names are what
+# the imports say.
+_USUAL_KERAS = {
+    "keras": "keras",
+    "layers": "keras.layers",
+    "models": "keras.models",
+    "optimizers": "keras.optimizers",
+    "Sequential": "keras.Sequential",
+    "Model": "keras.Model",
+    "Input": "keras.Input",
+}
+
+
+def pasted_keras(source: str) -> bool:
+    """Whether a file without imports calls the usual Keras names (cheap, on the text)."""
+    return "import" not in source and any(
+        f"{name}(" in source for name in ("Sequential", "Dense", "LSTM", "Model", "Input")
+    )
+
+
+def usual_keras_scope() -> Scope:
+    """A module scope with the usual Keras names bound, for a pasted snippet."""
+    scope = Scope()
+    scope.names.update({name: Ref(qualname) for name, qualname in _USUAL_KERAS.items()})
+    scope.stars.append("keras.layers")  # Dense, LSTM, Conv2D...
+    return scope

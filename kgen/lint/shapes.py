@@ -206,9 +206,11 @@ def _pool(layer: Instance, kind: str, shape: tuple):
     if pool is None or strides is None or padding is None:
         return None, 0
     sizes = [
-        _dim(lambda n, p=p, s=s: (n - p) // s + 1, n)
-        if padding == "valid"
-        else _dim(lambda n, s=s: (n - 1) // s + 1, n)
+        (
+            _dim(lambda n, p=p, s=s: (n - p) // s + 1, n)
+            if padding == "valid"
+            else _dim(lambda n, s=s: (n - 1) // s + 1, n)
+        )
         for n, p, s in zip(shape[:-1], pool, strides)
     ]
     detail = f"pool {pool}, strides {strides}, padding {padding!r}"

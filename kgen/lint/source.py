@@ -1,15 +1,19 @@
 """A file's bytes as the text the engine reads, and back: the encoding (PEP 263 cookie or
 UTF-8), a UTF-8 BOM and the line endings are kept, so `--fix` writes the file as it found it.
-Also the guard that keeps nesting too deep for the parser away from it."""
+Also the guard that keeps nesting too deep for the parser away from it. `kgen lint` and
+`kgen summary` read files through `read_bytes` and `decode` alike."""
 
 from __future__ import annotations
 
 import ast
 import codecs
 import io
+import os
 import re
+import stat
 import tokenize
 from dataclasses import dataclass
+from pathlib import Path
 
 _BOM = codecs.BOM_UTF8
 
@@ -26,6 +30,44 @@ class Source:
 
     def encode(self, text: str) -> bytes:
         return (_BOM if self.bom else b"") + text.encode(self.encoding)
+
+
+def read_bytes(path: Path) -> bytes:
+    """A regular file's bytes. Opened without blocking and checked once open: a FIFO or a
+    device named like a script is refused (`OSError`, "not a regular file"), never waited on."""
+    fd = os.open(path, os.O_RDONLY | os.O_NONBLOCK)
+    with open(fd, "rb") as handle:
+        if not stat.S_ISREG(os.fstat(fd).st_mode):
+            raise OSError(0, "Not a regular file", os.fspath(path))
+        return handle.read()
+
+
+def special_file(path: Path) -> bool:
+    """A FIFO, socket or device (links followed): never read, so skipped when walking."""
+    try:
+        return not stat.S_ISREG(os.stat(path).st_mode)
+    except OSError:
+        return False  # a broken link or a loop: reading it reports why
+
+
+def read_script(path: Path, data: bytes | None = None):
+    """What `kgen lint` and `kgen summary` analyse: (Source, Notebook or None, the text to
+    parse, a notebook's code cells joined). `Undecodable` for a script that is not text,
+    KgenError for a file that is not a notebook, OSError for one that cannot be read."""
+    if data is None:
+        data = read_bytes(path)
+    if path.suffix != ".ipynb":
+        decoded = decode(data)
+        return decoded, None, decoded.text
+    from kgen.errors import KgenError
+    from kgen.lint.notebook import read_notebook
+
+    try:
+        decoded = decode(data)
+    except Undecodable as exc:
+        raise KgenError(f"{path}: not a Jupyter notebook ({exc.message})") from None
+    notebook = read_notebook(decoded.text, str(path))
+    return decoded, notebook, notebook.source
 
 
 class Undecodable(Exception):
@@ -88,25 +130,37 @@ _UNARY_RUN = re.compile(r"(?:(?:\bnot\s+|[-+~]\s*)){300}")
 _LONG_LINE = re.compile(r"^[^\n]{4000}", re.MULTILINE)
 
 
-def too_deep(text: str) -> tuple[str, int, int] | None:
-    """(message, line, column) when `text` nests expressions deeper than the parser can take,
-    else None. Fast for ordinary files; only a suspicious one is parsed by CPython to measure."""
+NOT_ANALYSED = f"not analysed: expressions nested over {MAX_EXPRESSION_DEPTH} levels deep"
+
+
+@dataclass(frozen=True)
+class TooDeep:
+    """Why the parser must not see a text: a syntax error CPython found (`invalid`), or nesting
+    too deep to analyse in code that may well be valid (a 1000-term sum compiles)."""
+
+    message: str
+    line: int
+    column: int
+    invalid: bool
+
+
+def too_deep(text: str) -> TooDeep | None:
+    """Why `text` nests expressions deeper than the parser can take, else None. Fast for
+    ordinary files; only a suspicious one is parsed by CPython to measure."""
     if not (_deep_brackets(text) or _UNARY_RUN.search(text) or _LONG_LINE.search(text)):
         return None
     try:
         tree = compile(text, "<lint>", "exec", ast.PyCF_ONLY_AST)
     except SyntaxError as exc:
-        return f"syntax error: {exc.msg}", exc.lineno or 1, exc.offset or 1
+        return TooDeep(f"syntax error: {exc.msg}", exc.lineno or 1, exc.offset or 1, True)
     except (RecursionError, MemoryError, ValueError):
-        return f"expression nested too deeply to analyze (over {MAX_EXPRESSION_DEPTH} levels)", 1, 1
+        # CPython's own limits (which vary by version and recursion limit), not a syntax error.
+        return TooDeep(NOT_ANALYSED, 1, 1, False)
     deepest = _deepest_expression(tree)
     if deepest is None:
         return None
-    return (
-        f"expression nested too deeply to analyze (over {MAX_EXPRESSION_DEPTH} levels)",
-        getattr(deepest, "lineno", 1),
-        getattr(deepest, "col_offset", 0) + 1,
-    )
+    line, column = getattr(deepest, "lineno", 1), getattr(deepest, "col_offset", 0) + 1
+    return TooDeep(NOT_ANALYSED, line, column, False)
 
 
 def _deep_brackets(text: str) -> bool:

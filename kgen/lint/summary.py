@@ -5,12 +5,15 @@ A `?` marks what the source does not determine (a shape read from the data, a pa
 from __future__ import annotations
 
 import re
+from pathlib import Path
 
 import libcst as cst
 
 from kgen.errors import KgenError
+from kgen.lint.discover import describe
 from kgen.lint.models import Const, Facts, Model, extract
 from kgen.lint.shapes import infer
+from kgen.lint.source import NOT_ANALYSED, Undecodable, read_script, too_deep
 
 
 def snake_case(name: str) -> str:
@@ -49,7 +52,7 @@ def _number(value) -> str:
     return "?" if value is None else f"{value:,}"
 
 
-def model_table(model: Model, line: int, title: str, names: dict[int, str]) -> str:
+def model_table(model: Model, where: str, title: str, names: dict[int, str]) -> str:
     rows = []
     inputs = 0
     counted: dict[int, tuple] = {}  # a shared layer's weights count once
@@ -65,9 +68,10 @@ def model_table(model: Model, line: int, title: str, names: dict[int, str]) -> s
             label = "(nested model)" if node.kind == "model" else "(operation)"
             counted[id(node)] = (None, None)
         rows.append((label, _shape(result.shape), _number(result.params)))
-    widths = [max(len(h), *(len(r[i]) for r in rows)) for i, h in enumerate(HEADINGS)]
+    # A list, not unpacked arguments: a model with no layers has no rows (found by fuzzing).
+    widths = [max([len(h), *(len(r[i]) for r in rows)]) for i, h in enumerate(HEADINGS)]
     rule = "-" * (sum(widths) + 4)
-    lines = [f'Model: "{title}" ({model.kind}, line {line})', rule]
+    lines = [f'Model: "{title}" ({model.kind}, {where})', rule]
     lines.append(
         f"{HEADINGS[0]:<{widths[0]}}  {HEADINGS[1]:<{widths[1]}}  {HEADINGS[2]:>{widths[2]}}"
     )
@@ -91,12 +95,44 @@ def model_table(model: Model, line: int, title: str, names: dict[int, str]) -> s
 HEADINGS = ("Layer (type)", "Output Shape", "Param #")
 
 
-def summarize(source: str) -> str:
-    """The summary tables of every model a module builds (pretrained applications aside)."""
+def summarize_file(path: Path) -> str:
+    """The summary of a script or notebook, read as `kgen lint` reads it; a KgenError (one
+    line, naming the file) for a file that cannot be read, decoded or analysed."""
+    try:
+        _, notebook, source = read_script(path)
+    except OSError as exc:
+        raise KgenError(f"cannot read {path}: {describe(exc)}") from None
+    except Undecodable as exc:
+        raise KgenError(f"{path}:{exc.line}:{exc.column}: {exc.message}") from None
+    locate = None
+    if notebook is not None:
+        locate = lambda line: "cell {}, line {}".format(*notebook.locate(line))
+    try:
+        return summarize(source, locate)
+    except KgenError as exc:
+        raise KgenError(f"{path}: {exc}") from None
+
+
+def summarize(source: str, locate=None) -> str:
+    """The summary tables of every model a module builds (pretrained applications aside);
+    `locate` names a line of the source (a notebook's cell and line)."""
+    locate = locate or (lambda line: f"line {line}")
+    deep = too_deep(source)  # libcst would overflow its stack (a segfault) on such nesting
+    if deep is not None:
+        if deep.invalid:
+            raise KgenError(f"cannot parse: {locate(deep.line)}: {deep.message}")
+        raise KgenError(deep.message)
+    try:
+        return _summarize(source, locate)
+    except RecursionError:  # under the guard's limit, still too deep for the tree walks
+        raise KgenError(NOT_ANALYSED) from None
+
+
+def _summarize(source: str, locate) -> str:
     try:
         module = cst.parse_module(source)
     except cst.ParserSyntaxError as error:
-        raise KgenError(f"cannot parse: line {error.raw_line}: syntax error") from None
+        raise KgenError(f"cannot parse: {locate(error.raw_line)}: syntax error") from None
     facts = extract(module)
     models = [m for m in facts.models if m.kind != "application"]
     if not models:
@@ -114,7 +150,8 @@ def summarize(source: str) -> str:
             count = counters.get(base, 0)
             counters[base] = count + 1
             given = base if count == 0 else f"{base}_{count}"
-        tables.append(model_table(model, positions[model.call].start.line, given, names))
+        where = locate(positions[model.call].start.line)
+        tables.append(model_table(model, where, given, names))
     return "\n\n".join(tables)
 
 

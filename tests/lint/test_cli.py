@@ -15,8 +15,7 @@ from kgen.cli import app
 from kgen.lint.cli import main
 from kgen.lint.rule import all_rules
 
-MISMATCH = textwrap.dedent(
-    """\
+MISMATCH = textwrap.dedent("""\
     import keras
     from keras import layers
 
@@ -26,24 +25,19 @@ MISMATCH = textwrap.dedent(
         layers.Dense(10, activation="sigmoid"),
     ])
     model.compile(optimizer="adam", loss="sparse_categorical_crossentropy")
-    """
-)
-STACK = textwrap.dedent(
-    """\
+    """)
+STACK = textwrap.dedent("""\
     from keras import layers, Sequential
     model = Sequential([layers.Input((None, 4)), layers.LSTM(32), layers.LSTM(16)])
-    """
-)
-CONV = textwrap.dedent(
-    """\
+    """)
+CONV = textwrap.dedent("""\
     import keras
     from keras import layers
     inputs = keras.Input(shape=(64, 64, 3))
     x = layers.Conv2D(32, 3)(inputs)
     x = layers.Conv2D(64, 3)(x)
     model = keras.Model(inputs, x)
-    """
-)
+    """)
 CLEAN = (
     "import keras\nmodel = keras.Sequential([keras.layers.Dense(1)])\nmodel.compile(loss='mse')\n"
 )
@@ -107,6 +101,7 @@ def test_json_fields(project, capsys):
         "fix": None,
         "fix_applicability": None,
         "cell": None,
+        "url": "https://github.com/kgen-dev/kgen/blob/main/docs/rules/KG001.md",
     }
     assert MISMATCH.splitlines()[6][4:42] == 'layers.Dense(10, activation="sigmoid")'
 
@@ -199,17 +194,13 @@ def test_config_found_walking_up(project, capsys):
 
 
 def test_config_select_per_file_ignores_exclude(project, capsys):
-    (project / "pyproject.toml").write_text(
-        textwrap.dedent(
-            """\
+    (project / "pyproject.toml").write_text(textwrap.dedent("""\
             [tool.kgen.lint]
             select = ["KG001"]
             exclude = ["generated"]
             [tool.kgen.lint.per-file-ignores]
             "legacy/*.py" = ["KG001"]
-            """
-        )
-    )
+            """))
     for folder in ("legacy", "generated", "app"):
         (project / folder).mkdir()
         (project / folder / "train.py").write_text(MISMATCH + STACK)

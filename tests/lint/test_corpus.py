@@ -78,3 +78,28 @@ def test_swapped_head_is_caught(script, mutant):
 def test_broken_rnn_stack_is_caught(script, mutant):
     _, findings = analyze(mutant, list(all_rules()))
     assert [f.rule.CODE for f in findings] == ["KG002"]
+
+
+# Correct Keras 3 code of the kinds people write, gathered from keras.io examples, "Deep
+# Learning with Python" notebooks, TensorFlow tutorials and scikit-learn workflows, rewritten
+# for Keras 3; it exercises the false-alarm classes on purpose (seq2seq states, tuple
+# unpacking, `x += shortcut`, mse with accuracy on 0/1 targets, sigmoid + mse on rates and
+# pixels, a snippet without imports). No error or warning may fire on it (info may).
+REAL_WORLD = Path(__file__).parent.parent / "fixtures" / "real_world"
+
+
+def test_real_world_corpus_is_large_and_has_notebooks():
+    files = sorted(REAL_WORLD.iterdir())
+    assert len(files) >= 60
+    assert len([f for f in files if f.suffix == ".ipynb"]) >= 5
+
+
+def test_real_world_corpus_has_no_error_or_warning(capsys):
+    main(["--format", "json", "--no-cache", str(REAL_WORLD)])
+    findings = json.loads(capsys.readouterr().out)
+    assert findings, "the corpus gets info findings (KG003): the linter did read it"
+    assert [
+        (f["path"], f["line"], f["code"], f["message"])
+        for f in findings
+        if f["severity"] in ("error", "warning")
+    ] == []

@@ -83,7 +83,7 @@ def test_a_failed_write_leaves_the_original_intact(project, capsys, monkeypatch)
     monkeypatch.setattr(fix_module.os, "replace", replace_fails)
     code = main(["--fix", str(path)])
     _, err = capsys.readouterr()
-    assert code == 2 and err == f"kgen: error: {path}: no space left on device\n"
+    assert code == 2 and err == f"kgen: error: {path}: not fixed: no space left on device\n"
     assert path.read_bytes() == before
     assert sorted(p.name for p in project.iterdir()) == ["rnn.py"]
 

@@ -6,7 +6,6 @@ from __future__ import annotations
 
 import json
 import os
-import shutil
 import subprocess
 import sys
 from pathlib import Path
@@ -124,7 +123,8 @@ DEEP = {
     "negations.py": "x = " + "-" * 20_000 + "1\n",
     "sum.py": "x = " + " + ".join(["1"] * 100_000) + "\n",
     "attributes.py": "x = a" + ".b" * 10_000 + "\n",
-    # Valid Python, but too deep for libcst's tree: only a file kgen must analyze gets KG000.
+    # Valid Python, but too deep for libcst's tree: only a file kgen must analyze gets KG000
+    # (an info: not analysed).
     "sum_1000.py": "import keras\nx = " + "+".join(["1"] * 1000) + "\n",
 }
 # The same sum in a file no rule concerns (no Keras): CPython's parser accepts it, no finding.
@@ -150,8 +150,10 @@ def test_deeply_nested_expressions_never_crash_the_process(tmp_path):
     assert sorted(findings) == sorted(DEEP)
     assert all(f["code"] == "KG000" for f in findings.values())
     assert findings["parentheses.py"]["message"] == "syntax error: too many nested parentheses"
-    assert "nested too deeply" in findings["nots.py"]["message"]
-    assert "nested too deeply" in findings["sum.py"]["message"]
+    # CPython's limits, not syntax errors: left unanalysed, said as an info.
+    for name in ("nots.py", "sum.py", "sum_1000.py"):
+        assert findings[name]["message"].startswith("not analysed: expressions nested over")
+        assert findings[name]["severity"] == "info"
 
 
 def test_nonexistent_path_is_a_one_line_error_before_any_output(project, capsys):
@@ -178,9 +180,9 @@ def test_symlink_loops(project, capsys):
     assert code == 2 and err == "kgen: error: pkg/a.py: too many levels of symbolic links\n"
 
 
-def _deny(monkeypatch, target: Path, *, listing: bool = False, reading: bool = False):
+def _deny(monkeypatch, target: Path, *, listing: bool = False):
     """Tests run as root, whom permissions do not stop: make the OS calls fail as they would
-    for a user without the permission."""
+    for a user without the permission (test_hardening.py drops root for real)."""
     if listing:
         real_scandir = os.scandir
 
@@ -190,15 +192,6 @@ def _deny(monkeypatch, target: Path, *, listing: bool = False, reading: bool = F
             return real_scandir(path)
 
         monkeypatch.setattr(os, "scandir", scandir)
-    if reading:
-        real_read_bytes = Path.read_bytes
-
-        def read_bytes(self):
-            if self.resolve() == target.resolve():
-                raise PermissionError(13, "Permission denied", os.fspath(self))
-            return real_read_bytes(self)
-
-        monkeypatch.setattr(Path, "read_bytes", read_bytes)
 
 
 def test_directory_without_permission_is_an_error_and_the_walk_goes_on(
@@ -214,17 +207,6 @@ def test_directory_without_permission_is_an_error_and_the_walk_goes_on(
     assert err == "kgen: error: a_locked: permission denied\n"
     assert [(f["path"], f["code"]) for f in findings] == [("b_open/rnn.py", "KG002")]
     os.chmod(project / "a_locked", 0o755)
-
-
-def test_file_without_permission_is_an_error_and_the_others_are_linted(
-    project, capsys, monkeypatch
-):
-    shutil.copy(ODD / "crlf.py", project / "a_secret.py")
-    shutil.copy(ODD / "crlf.py", project / "b_open.py")
-    _deny(monkeypatch, project / "a_secret.py", reading=True)
-    code, findings, err = lint(capsys, ".")
-    assert code == 2 and err == "kgen: error: a_secret.py: permission denied\n"
-    assert [f["path"] for f in findings] == ["b_open.py"]
 
 
 @pytest.mark.parametrize("keras", ["", "import keras\n"])

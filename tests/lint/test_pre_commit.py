@@ -1,6 +1,7 @@
 """The `kgen-lint` pre-commit hook, for real: pre-commit installs this repository (a snapshot
 of the working tree, committed in a scratch clone) and the hook blocks a commit with a KG001
-bug, then lets the fixed file through."""
+bug, then lets the fixed file through; a file the project's `exclude` names is let through
+with its bug (the hook passes --force-exclude, since pre-commit names every file)."""
 
 from __future__ import annotations
 
@@ -23,15 +24,13 @@ GIT_ENV = {
     "GIT_COMMITTER_DATE": "2024-01-01T00:00:00Z",
 }
 
-BUGGY = textwrap.dedent(
-    """\
+BUGGY = textwrap.dedent("""\
     import keras
     from keras import layers
 
     model = keras.Sequential([keras.Input(shape=(8,)), layers.Dense(3, activation="sigmoid")])
     model.compile(optimizer="adam", loss="categorical_crossentropy")
-    """
-)
+    """)
 
 
 def git(*args: str, cwd: Path) -> str:
@@ -103,3 +102,12 @@ def test_hook_blocks_a_commit_with_a_kg001_bug(tmp_path, request):
     code, output = commit()
     assert code == 0, output
     assert "kgen lint" in output and "Passed" in output
+
+    # Same environment, second commit: an excluded file with the bug is not reported.
+    (project / "pyproject.toml").write_text('[tool.kgen.lint]\nexclude = ["generated/*"]\n')
+    (project / "generated").mkdir()
+    (project / "generated" / "model.py").write_text(BUGGY)
+    git("add", "pyproject.toml", "generated/model.py", cwd=project)
+    code, output = commit()
+    assert code == 0, output
+    assert "kgen lint" in output and "Passed" in output and "KG001" not in output

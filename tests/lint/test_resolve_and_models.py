@@ -163,3 +163,21 @@ def test_subclassed_models_yield_no_model_and_unknown_layer_lists_an_unknown_sta
     )
     [model] = facts.models
     assert [node.kind for node in model.nodes()] == ["input", "opaque", "layer"]
+
+
+PASTED = """model = Sequential()
+model.add(Dense(64, input_dim=8, activation="relu"))
+model.add(Dense(3, activation="sigmoid"))
+model.compile(loss="categorical_crossentropy", optimizer="adam")
+"""
+
+
+def test_a_file_without_imports_reads_the_usual_keras_names_as_keras():
+    from kgen.lint.engine import analyze
+    from kgen.lint.rule import all_rules
+
+    _, findings = analyze(PASTED, list(all_rules()))
+    assert "KG001" in [f.rule.CODE for f in findings]
+    # One import, and names mean what the imports say: these Dense are unknown.
+    _, findings = analyze("from mylib import Sequential\n" + PASTED, list(all_rules()))
+    assert [f.rule.CODE for f in findings] == []
