@@ -331,7 +331,9 @@ def render(spec: ScriptSpec) -> str:
         and spec.modality.files
         and spec.task in ("binary", "multiclass"),
         # Classification splits keep each class's share; time series split in time order.
-        stratified=spec.single and spec.task in CLASSIFICATION and spec.modality.name != "timeseries",
+        stratified=spec.single
+        and spec.task in CLASSIFICATION
+        and spec.modality.name != "timeseries",
         # Spec files and pretrained bases fix the image shape; otherwise the data decides it.
         fixed_image_shape=bool(
             spec.pretrained
