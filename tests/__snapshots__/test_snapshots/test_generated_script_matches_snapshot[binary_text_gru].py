@@ -742,18 +742,19 @@ def main(args):
     print(
         "Test " + ", ".join(f"{name}: {value:.4f}" for name, value in metrics.items())
     )
+    model.save(output_dir / "model.keras")
+
+    # Reload the saved model and predict, as an application would: on one device (a model
+    # spread over several machines cannot hand its predictions to one of them).
+    if args.distribute:
+        keras.distribution.set_distribution(None)
+    model = keras.models.load_model(output_dir / "model.keras")
+    if args.export:
+        export_model(model, args.export, output_dir)
     predictions = model.predict(test_batches, verbose=0)
     plot_confusion_matrix(
         predictions, test_batches.y, label_names, output_dir / "confusion_matrix.png"
     )
-    model.save(output_dir / "model.keras")
-    if args.export:
-        export_model(model, args.export, output_dir)
-
-    # Reload the saved model and predict, as an application would: on one device.
-    if args.distribute:
-        keras.distribution.set_distribution(None)
-    model = keras.models.load_model(output_dir / "model.keras")
     samples, targets = test_batches[0]
     predictions = model.predict(samples[:5], verbose=0)
     for prediction, target in zip(predictions, targets[:5]):

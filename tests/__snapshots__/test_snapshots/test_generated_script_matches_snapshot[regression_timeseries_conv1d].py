@@ -565,16 +565,17 @@ def main(args):
     print(
         "Test " + ", ".join(f"{name}: {value:.4f}" for name, value in metrics.items())
     )
-    predictions = model.predict(x_test, batch_size=args.batch_size, verbose=0)
-    plot_predictions(predictions, y_test, label_names, output_dir / "predictions.png")
     model.save(output_dir / "model.keras")
-    if args.export:
-        export_model(model, args.export, output_dir)
 
-    # Reload the saved model and predict, as an application would: on one device.
+    # Reload the saved model and predict, as an application would: on one device (a model
+    # spread over several machines cannot hand its predictions to one of them).
     if args.distribute:
         keras.distribution.set_distribution(None)
     model = keras.models.load_model(output_dir / "model.keras")
+    if args.export:
+        export_model(model, args.export, output_dir)
+    predictions = model.predict(x_test, batch_size=args.batch_size, verbose=0)
+    plot_predictions(predictions, y_test, label_names, output_dir / "predictions.png")
     predictions = model.predict(x_test[:5], verbose=0)
     for prediction, target in zip(predictions, y_test[:5]):
         print(
