@@ -15,7 +15,7 @@ import tempfile
 from dataclasses import dataclass
 from pathlib import Path
 
-from kgen import __version__
+from kgen import __version__, versions
 from kgen.errors import KgenError
 from kgen.heads import LABEL_ENCODINGS, TASKS, Head, head_for
 
@@ -51,7 +51,9 @@ PRETRAINED = {
     "EfficientNetB0": "efficientnet",
     "ResNet50": "resnet50",
 }
+BACKEND_TITLES = {"tensorflow": "TensorFlow", "jax": "JAX", "torch": "PyTorch"}
 IMAGE_SUFFIXES = (".png", ".jpg", ".jpeg", ".bmp", ".gif")
+CLASSIFICATION = ("binary", "multiclass", "multilabel")
 
 
 @dataclass(frozen=True)
@@ -88,6 +90,19 @@ TASK_TITLES = {
     "regression": "Regression",
     "forecast": "Multi-step forecasting",
     "tagging": "Sequence tagging (one class per time step)",
+}
+# The picture of the test split each task's script draws beside history.png, as NAME.png.
+EVALUATION_PLOTS = {
+    "binary": "confusion_matrix",
+    "multiclass": "confusion_matrix",
+    "tagging": "confusion_matrix",
+    "regression": "predictions",
+    "forecast": "forecast",
+}
+EVALUATION_PLOT_TITLES = {
+    "confusion_matrix": "true against predicted classes",
+    "predictions": "predicted against true values",
+    "forecast": "the forecast against the truth",
 }
 # Per-step outputs (one prediction per time step) read a sequence input through recurrent layers.
 PER_STEP_MODALITIES = ("text", "timeseries")
@@ -308,14 +323,39 @@ def render(spec: ScriptSpec) -> str:
         per_step=spec.outputs[0].per_step,
         steps="SEQUENCE_LENGTH",
         target_column={"multilabel": "labels", "tagging": "tags"}.get(spec.task, "target"),
-        # Class folders label binary and multiclass samples; everything else names its targets
-        # in a CSV column (the data table itself, or labels.csv beside the sample files).
-        csv_targets=spec.single
-        and not (spec.modality.files and spec.task in ("binary", "multiclass")),
+        # One input and one output name their targets in a CSV column (the data table itself,
+        # or labels.csv beside the sample files; class folders are the alternative to it).
+        csv_targets=spec.single,
+        # --synthetic writes class folders for binary and multiclass sample files.
+        synthetic_folders=spec.single
+        and spec.modality.files
+        and spec.task in ("binary", "multiclass"),
+        # Classification splits keep each class's share; time series split in time order.
+        stratified=spec.single
+        and spec.task in CLASSIFICATION
+        and spec.modality.name != "timeseries",
+        # Spec files and pretrained bases fix the image shape; otherwise the data decides it.
+        fixed_image_shape=bool(
+            spec.pretrained
+            or spec.inputs[0].setting("image_size")
+            or spec.inputs[0].setting("color_mode")
+        ),
+        # The embedding is sized from the vocabulary built, unless a spec fixes VOCAB_SIZE.
+        sized_vocabulary=spec.single and not spec.inputs[0].setting("vocab_size"),
         color_channels=COLOR_MODES,
         image_suffixes=IMAGE_SUFFIXES,
         suffixes=spec.modality.suffixes,
+        # Training features that apply to some scripts only.
+        augments=any(input.modality.name == "image" for input in spec.inputs),
+        class_weighted=spec.single and spec.task in ("binary", "multiclass"),
+        evaluation_plot=EVALUATION_PLOTS.get(spec.task) if spec.single else None,
+        evaluation_plots=EVALUATION_PLOT_TITLES,
         version=__version__,
+        keras_version=versions.KERAS,
+        backend_versions=", ".join(
+            f"{BACKEND_TITLES[name]} {number}" for name, number in versions.BACKENDS.items()
+        ),
+        pip_line=versions.pip_line("tensorflow"),
     )
     return black.format_str(source, mode=black.Mode())
 

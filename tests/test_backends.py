@@ -16,8 +16,13 @@ from pathlib import Path
 import pytest
 
 from kgen import generate
+from kgen.versions import BACKENDS
 
-BACKEND_PACKAGES = {"jax": ["jax"], "torch": ["torch==2.13.0"]}
+BACKEND_PACKAGES = {
+    backend: [f"{backend}=={number}"]
+    for backend, number in BACKENDS.items()
+    if backend != "tensorflow"
+}
 # One script per modality, spread over tasks and architectures.
 REPRESENTATIVE = [
     ("binary", "vector", None),

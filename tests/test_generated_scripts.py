@@ -31,10 +31,11 @@ def expected_output_shape(spec):
 
 
 def sample_inputs(model, count=4):
-    """Random inputs of the model's shape and dtype."""
+    """Random inputs of the model's shape and dtype; word indices within its vocabulary."""
     shape = (count, *model.input_shape[1:])
     if "int" in model.inputs[0].dtype:
-        return np.random.randint(0, 50, shape)
+        vocabulary = min(layer.input_dim for layer in model.layers if hasattr(layer, "input_dim"))
+        return np.random.randint(0, vocabulary, shape)
     return np.random.uniform(0, 255, shape).astype("float32")
 
 

@@ -13,11 +13,7 @@ def run_generated(tmp_path, task, data, *args):
     script = tmp_path / "train.py"
     script.write_text(generate.render(generate.ScriptSpec.build(task, data)))
     return subprocess.run(
-        [sys.executable, "train.py", *args],
-        cwd=tmp_path,
-        check=False,
-        capture_output=True,
-        text=True,
+        [sys.executable, "train.py", *args], cwd=tmp_path, check=False, capture_output=True, text=True
     )
 
 
@@ -134,6 +130,66 @@ def test_feature_columns_must_exist(tmp_path):
     (tmp_path / "data.csv").write_text("a,b,target\n1,2,x\n3,4,y\n")
     result = run_spec_script(tmp_path, spec, "--data", "data.csv")
     assert_one_line_error(result, "error: data.csv has no height column (columns: a, b)")
+
+
+def write_labels_csv(folder, rows):
+    folder.mkdir(parents=True, exist_ok=True)
+    (folder / "labels.csv").write_text("".join(",".join(row) + "\n" for row in rows))
+
+
+def test_message_names_label_values_without_reprs(tmp_path):
+    (tmp_path / "data" / "texts").mkdir(parents=True)
+    for name in ("a", "b"):
+        (tmp_path / "data" / "texts" / f"{name}.txt").write_text("some words")
+    write_labels_csv(
+        tmp_path / "data", [("filename", "target"), ("texts/a.txt", "cat"), ("texts/b.txt", "cat")]
+    )
+    result = run_generated(tmp_path, "binary", "text", "--data", "data")
+    assert_one_line_error(
+        result, "error: binary classification needs exactly 2 label values, found 1: cat"
+    )
+
+
+def test_missing_file_is_named_as_labels_csv_wrote_it(tmp_path):
+    write_labels_csv(tmp_path / "data", [("filename", "target"), ("img/missing.png", "cat")])
+    result = run_generated(tmp_path, "multiclass", "image", "--data", "data")
+    assert_one_line_error(
+        result, "error: data/labels.csv lists img/missing.png, which does not exist"
+    )
+
+
+def test_text_that_is_not_utf8_is_named(tmp_path):
+    for name in ("neg", "pos"):
+        (tmp_path / "data" / name).mkdir(parents=True)
+        (tmp_path / "data" / name / "ok.txt").write_text("fine words")
+    (tmp_path / "data" / "neg" / "latin.txt").write_bytes("caf\xe9 au lait".encode("latin-1"))
+    result = run_generated(tmp_path, "binary", "text", "--data", "data")
+    assert_one_line_error(
+        result,
+        "error: cannot read data/neg/latin.txt: not UTF-8 text (byte 0xe9 at 3); save it as UTF-8",
+    )
+
+
+def test_unreadable_image_message_has_no_object_repr(tmp_path):
+    from PIL import Image
+
+    for name in ("a", "b"):
+        (tmp_path / "data" / name).mkdir(parents=True)
+    (tmp_path / "data" / "a" / "broken.png").write_bytes(b"not really")
+    Image.new("L", (8, 8)).save(tmp_path / "data" / "b" / "fine.png")
+    result = run_generated(tmp_path, "binary", "image", "--data", "data")
+    assert_one_line_error(
+        result, "error: cannot read data/a/broken.png: not an image file Pillow can read"
+    )
+    assert "object at 0x" not in result.stderr
+
+
+def test_target_needs_labels_csv(tmp_path):
+    (tmp_path / "data" / "cats").mkdir(parents=True)
+    result = run_generated(tmp_path, "binary", "audio", "--data", "data", "--target", "kind")
+    assert_one_line_error(
+        result, "error: --target names a labels.csv column, and data has no labels.csv"
+    )
 
 
 def test_options_and_data_are_checked_before_keras_is_imported(tmp_path):

@@ -42,7 +42,8 @@ _IDENTITY = frozenset(
     {
         "Dropout", "SpatialDropout1D", "SpatialDropout2D", "SpatialDropout3D", "GaussianDropout",
         "GaussianNoise", "AlphaDropout", "ActivityRegularization", "Activation", "ReLU",
-        "LeakyReLU", "ELU", "Softmax", "Rescaling", "Masking", "Identity",
+        "LeakyReLU", "ELU", "Softmax", "Rescaling", "Masking", "Identity", "RandomFlip",
+        "RandomRotation", "RandomZoom", "RandomContrast",
     }
 )  # fmt: skip
 _MERGE = frozenset({"Add", "Subtract", "Multiply", "Average", "Maximum", "Minimum"})
@@ -390,7 +391,7 @@ def layer_output(layer: Instance, shapes: list[tuple]):
         return (*shape, width), _dim(lambda v, w: v * w, vocabulary, width)
     if kind in ("SimpleRNN", "GRU", "LSTM"):
         return _rnn(layer, kind, shape)
-    if kind in ("BatchNormalization", "LayerNormalization"):
+    if kind in ("BatchNormalization", "LayerNormalization", "GroupNormalization"):
         return _normalization(layer, kind, shape)
     if kind == "Normalization":  # adapt() statistics: mean, variance, count (non-trainable)
         if layer.param("mean") not in (DEFAULT, Const(None)):

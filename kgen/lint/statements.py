@@ -107,7 +107,7 @@ class StatementWalker:
             for name in merged.keys() | outcome.keys():
                 a, b = merged.get(name, _MISSING), outcome.get(name, _MISSING)
                 if a is not b and not (isinstance(a, Const) and a == b):
-                    merged[name] = None
+                    merged[name] = _augmented(a, b)
                     mark_used([a, b])  # what a branch bound may be consumed after it
         scope.names = merged
 
@@ -191,3 +191,31 @@ class StatementWalker:
             self.block(function.node.body.body, scope)
             function.result = scope.names.get(RETURN)
         return function.result
+
+
+# Layers that change samples in training only and pass them through unchanged at inference.
+_AUGMENTATION = frozenset(
+    {
+        "RandomFlip", "RandomRotation", "RandomZoom", "RandomContrast", "RandomTranslation",
+        "RandomBrightness",
+    }
+)  # fmt: skip
+
+
+def _augmented(a, b):
+    """Of two tensors a branch chose between, the one that is the other behind augmentation
+    layers only (`if augment: x = layers.RandomFlip()(x)`): at inference both paths build the
+    same model, so the walk keeps the fuller one. None when neither is."""
+    for longer, shorter in ((a, b), (b, a)):
+        node = longer
+        while (
+            isinstance(node, Node)
+            and node.kind == "layer"
+            and node.layer is not None
+            and node.layer.kind in _AUGMENTATION
+            and len(node.inputs) == 1
+        ):
+            node = node.inputs[0]
+            if node is shorter:
+                return longer
+    return None

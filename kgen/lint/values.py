@@ -70,6 +70,7 @@ _POSITIONAL = {
     "Concatenate": ("axis",),
     "BatchNormalization": ("axis", "momentum", "epsilon", "center", "scale"),
     "LayerNormalization": ("axis", "epsilon", "center", "scale"),
+    "GroupNormalization": ("groups", "axis", "epsilon", "center", "scale"),
     "Rescaling": ("scale", "offset"),
     "Normalization": ("axis", "mean", "variance", "invert"),
 }  # fmt: skip

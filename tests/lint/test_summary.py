@@ -97,3 +97,26 @@ def test_summary_imports_no_tensorflow():
     )
     run = subprocess.run([sys.executable, "-c", probe], check=True, capture_output=True, text=True)
     assert run.stdout.splitlines()[-1] == "[]"
+
+
+AUGMENTED = """
+import keras
+from keras import layers
+def build_model(augment=True):
+    inputs = keras.Input(shape=(32, 32, 3))
+    x = inputs
+    if augment:
+        x = layers.RandomFlip("horizontal")(x)
+        x = layers.RandomRotation(0.1)(x)
+    x = layers.Conv2D(8, 3)(x)
+    return keras.Model(inputs, layers.Dense(1)(layers.Flatten()(x)))
+"""
+
+
+def test_summary_follows_a_branch_that_only_adds_augmentation():
+    # At inference both paths are the same model: the summary shows the augmented one.
+    text = summarize(AUGMENTED)
+    assert "random_rotation (RandomRotation)" in text and "(None, 30, 30, 8)" in text
+    assert "Total params: 7,425" in text  # 224 + 7201, as Keras counts them
+    text = summarize(AUGMENTED.replace("RandomRotation(0.1)", "Dense(4)"))
+    assert "Total params: ?" in text  # a branch that adds weights stays unknown
