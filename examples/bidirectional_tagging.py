@@ -400,11 +400,11 @@ def vectorize(texts, vocabulary):
 
 
 # ## 3. Build the model
-def build_model(x_train, y_train, label_names, vocabulary_size):
+def build_model(x_train, y_train, label_names):
     """A bidirectional LSTM with a tagging head; input statistics come from the training split."""
     inputs = keras.Input(shape=(SEQUENCE_LENGTH,), dtype="int64")
     # mask_zero: the recurrent layers skip the padding at the end of short texts.
-    x = layers.Embedding(vocabulary_size, EMBEDDING_DIM, mask_zero=True)(inputs)
+    x = layers.Embedding(VOCAB_SIZE, EMBEDDING_DIM, mask_zero=True)(inputs)
     # Read the sequence in both directions; every recurrent layer returns its whole sequence: the
     # next layer, and the per-step outputs, read one vector per time step.
     x = layers.Bidirectional(layers.LSTM(64, return_sequences=True))(x)
@@ -523,7 +523,8 @@ def make_callbacks(args, output_dir, progress_bars, backup="backup"):
     if args.resume:
         # Saves the model, optimizer and epoch after every epoch; a rerun with --resume restores
         # them and carries on from the next epoch. The backup is deleted once training ends.
-        callbacks.append(keras.callbacks.BackupAndRestore(str(output_dir / backup)))
+        # First in the list, so an epoch's backup is complete before its log row is written.
+        callbacks.insert(0, keras.callbacks.BackupAndRestore(str(output_dir / backup)))
     return callbacks
 
 
@@ -664,7 +665,7 @@ def main(args):
     # Progress bars on a terminal; one line per epoch (EpochLines) in a log file or pipe.
     progress_bars = args.verbose or (sys.stdout.isatty() and not args.quiet)
     with scope:
-        model = build_model(train_split, y_train, label_names, len(vocabulary))
+        model = build_model(train_split, y_train, label_names)
         compile_model(model, args.learning_rate)
         model.summary()
         history = model.fit(
