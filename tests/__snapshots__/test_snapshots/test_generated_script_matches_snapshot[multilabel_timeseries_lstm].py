@@ -435,8 +435,15 @@ def make_callbacks(args, output_dir, progress_bars, backup="backup"):
     if args.resume:
         # Saves the model, optimizer and epoch after every epoch; a rerun with --resume restores
         # them and carries on from the next epoch. The backup is deleted once training ends.
-        # First in the list, so an epoch's backup is complete before its log row is written.
-        callbacks.insert(0, keras.callbacks.BackupAndRestore(str(output_dir / backup)))
+        # double_checkpoint keeps the previous epoch's backup too: a run killed while writing
+        # one resumes from the other. First in the list, so an epoch's backup is complete
+        # before its log row is written.
+        callbacks.insert(
+            0,
+            keras.callbacks.BackupAndRestore(
+                str(output_dir / backup), double_checkpoint=True
+            ),
+        )
     return callbacks
 
 
