@@ -6,7 +6,6 @@ import socket
 import subprocess
 import time
 
-import pytest
 from test_backends import backend_python
 
 from kgen import generate
@@ -80,11 +79,6 @@ def test_two_jax_processes_train_and_only_the_chief_writes(tmp_path, request):
     check_two_workers(tmp_path, run_workers(python, tmp_path, environments))
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="Keras 3 fit() under MultiWorkerMirroredStrategy fails in _maybe_symbolic_build "
-    "(strategy.reduce of the first PerReplica batch): keras-team/keras#20585",
-)
 def test_two_tensorflow_workers_train_and_only_the_chief_writes(tmp_path):
     import sys
 
