@@ -13,7 +13,8 @@ whose libcst came compiled. The other commit is read from a package folder:
     cp -r /tmp/before/templates /tmp/before_pkg/kgen/templates
     python benchmarks/bench_before_after.py /tmp/before_pkg [--runs 15] [--corpus DIR]
 
-Prints the one-file CPU medians and ratios to the floor, then (with --corpus) files per
+Prints the one-file CPU medians, their ratios to the floor and the quartiles of each round's
+ratio, then (with --corpus) files per
 CPU-second over a directory linted with one worker and a cold cache.
 """
 
@@ -74,9 +75,7 @@ def cpu_seconds(command: list[str], env_extra: dict[str, str]) -> float:
     return after.ru_utime - before.ru_utime + after.ru_stime - before.ru_stime
 
 
-def compare(
-    cases: dict[str, tuple[list[str], dict]], runs: int
-) -> dict[str, list[float]]:
+def compare(cases: dict[str, tuple[list[str], dict]], runs: int) -> dict[str, list[float]]:
     """Each case's CPU seconds, one per round; a round runs every case once."""
     for command, env in cases.values():  # warm the OS caches
         cpu_seconds(command, env)
@@ -95,13 +94,9 @@ def spread(ratios: list[float]) -> str:
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument(
-        "before", help="a folder holding the other commit's `kgen` package"
-    )
+    parser.add_argument("before", help="a folder holding the other commit's `kgen` package")
     parser.add_argument("--runs", type=int, default=15)
-    parser.add_argument(
-        "--corpus", type=Path, help="a directory of scripts for throughput"
-    )
+    parser.add_argument("--corpus", type=Path, help="a directory of scripts for throughput")
     args = parser.parse_args()
     kgen = [sys.executable, "-m", "kgen", "lint"]
     old = {"PYTHONPATH": str(Path(args.before).resolve())}
@@ -135,9 +130,7 @@ def main() -> None:
         many = {name: statistics.median(values) for name, values in many_times.items()}
         print(f"corpus ({files} files), one worker, cold cache:")
         for name, seconds in many.items():
-            print(
-                f"  {name:7s} {seconds:7.2f} s CPU   {files / seconds:6.0f} files per CPU-second"
-            )
+            print(f"  {name:7s} {seconds:7.2f} s CPU   {files / seconds:6.0f} files per CPU-second")
         print(f"  throughput change: {many['before'] / many['after'] - 1:+.1%}")
 
 
