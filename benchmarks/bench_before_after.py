@@ -14,8 +14,8 @@ whose libcst came compiled. The other commit is read from a package folder:
     python benchmarks/bench_before_after.py /tmp/before_pkg [--runs 15] [--corpus DIR]
 
 Prints the one-file CPU medians, their ratios to the floor and the quartiles of each round's
-ratio, then (with --corpus) files per
-CPU-second over a directory linted with one worker and a cold cache.
+ratio, then (with --corpus) files per CPU-second over a directory linted with one worker and
+a cold cache.
 """
 
 from __future__ import annotations
