@@ -2,7 +2,10 @@
 
 On a shared machine wall time swings by 3x between minutes; runs of the two versions and of
 the floor (import libcst + parse) are interleaved and timed by the CPU their processes use,
-so the ratio survives the noise. The other commit is read from a package folder:
+so the ratio survives the noise. Both versions' bytecode is compiled first, as `pip install`
+does: under PYTHONDONTWRITEBYTECODE (set in some shells and CI images) a checkout never writes
+its .pyc files, and every run would time compiling kgen's ~70 ms of source against a floor
+whose libcst came compiled. The other commit is read from a package folder:
 
     git archive fa862aa | tar -x -C /tmp/before
     mkdir -p /tmp/before_pkg && cp -r /tmp/before/kgen /tmp/before_pkg/kgen
@@ -10,8 +13,9 @@ so the ratio survives the noise. The other commit is read from a package folder:
     cp -r /tmp/before/templates /tmp/before_pkg/kgen/templates
     python benchmarks/bench_before_after.py /tmp/before_pkg [--runs 15] [--corpus DIR]
 
-Prints the one-file CPU medians and ratios to the floor, then (with --corpus) files per
-CPU-second over a directory linted with one worker and a cold cache.
+Prints the one-file CPU medians, their ratios to the floor and the quartiles of each round's
+ratio, then (with --corpus) files per CPU-second over a directory linted with one worker and
+a cold cache.
 """
 
 from __future__ import annotations
@@ -28,14 +32,36 @@ from pathlib import Path
 HERE = Path(__file__).resolve().parent
 SAMPLE = HERE / "sample_train.py"
 FLOOR = "import sys, libcst; libcst.parse_module(open(sys.argv[1], encoding='utf-8').read())"
+COMPILE = """
+import compileall, kgen, kgen.lint, kgen.rules
+for package in (kgen, kgen.lint, kgen.rules):
+    for folder in package.__path__:
+        assert compileall.compile_dir(folder, maxlevels=0, quiet=1)
+"""
+
+
+def environment(env_extra: dict[str, str]) -> dict[str, str]:
+    env = dict(os.environ)
+    env.pop("PYTHONPATH", None)  # "after" is the installed checkout; "before" sets it
+    env.update(env_extra)
+    return env
+
+
+def compile_bytecode(env_extra: dict[str, str]) -> None:
+    """Write the .pyc files of the kgen that this environment imports (py_compile writes them
+    whatever PYTHONDONTWRITEBYTECODE says; imports still read them)."""
+    subprocess.run(
+        [sys.executable, "-c", COMPILE],
+        env=environment(env_extra),
+        cwd=tempfile.gettempdir(),
+        check=True,
+    )
 
 
 def cpu_seconds(command: list[str], env_extra: dict[str, str]) -> float:
     """CPU (user + system) of one run, its lint cache empty, from a neutral directory."""
     with tempfile.TemporaryDirectory() as cache_dir:
-        env = {**os.environ, "KGEN_CACHE_DIR": cache_dir}
-        env.pop("PYTHONPATH", None)  # "after" is the installed checkout; "before" sets it
-        env.update(env_extra)
+        env = {**environment(env_extra), "KGEN_CACHE_DIR": cache_dir}
         before = resource.getrusage(resource.RUSAGE_CHILDREN)
         subprocess.run(
             command,
@@ -49,14 +75,21 @@ def cpu_seconds(command: list[str], env_extra: dict[str, str]) -> float:
     return after.ru_utime - before.ru_utime + after.ru_stime - before.ru_stime
 
 
-def compare(cases: dict[str, tuple[list[str], dict]], runs: int) -> dict[str, float]:
-    for command, env in cases.values():  # warm the OS caches and .pyc files
+def compare(cases: dict[str, tuple[list[str], dict]], runs: int) -> dict[str, list[float]]:
+    """Each case's CPU seconds, one per round; a round runs every case once."""
+    for command, env in cases.values():  # warm the OS caches
         cpu_seconds(command, env)
     times: dict[str, list[float]] = {name: [] for name in cases}
     for _ in range(runs):
         for name, (command, env) in cases.items():
             times[name].append(cpu_seconds(command, env))
-    return {name: statistics.median(values) for name, values in times.items()}
+    return times
+
+
+def spread(ratios: list[float]) -> str:
+    """The quartiles of per-round ratios: runs of one round share the machine's mood."""
+    low, _, high = statistics.quantiles(ratios, n=4)
+    return f"{low:.2f}-{high:.2f}"
 
 
 def main() -> None:
@@ -67,7 +100,9 @@ def main() -> None:
     args = parser.parse_args()
     kgen = [sys.executable, "-m", "kgen", "lint"]
     old = {"PYTHONPATH": str(Path(args.before).resolve())}
-    one = compare(
+    compile_bytecode(old)
+    compile_bytecode({})
+    times = compare(
         {
             "before": ([*kgen, str(SAMPLE)], old),
             "after": ([*kgen, str(SAMPLE)], {}),
@@ -75,18 +110,24 @@ def main() -> None:
         },
         args.runs,
     )
+    one = {name: statistics.median(values) for name, values in times.items()}
     print(f"one file ({SAMPLE.name}), CPU medians of {args.runs} interleaved runs:")
     for name, seconds in one.items():
-        print(f"  {name:7s} {seconds * 1000:8.1f} ms   {seconds / one['floor']:.2f}x the floor")
+        paired = [t / f for t, f in zip(times[name], times["floor"])]
+        print(
+            f"  {name:7s} {seconds * 1000:8.1f} ms   {seconds / one['floor']:.2f}x the floor"
+            f"   (per round: quartiles {spread(paired)})"
+        )
     if args.corpus:
         files = sum(1 for p in args.corpus.rglob("*") if p.suffix in (".py", ".ipynb"))
-        many = compare(
+        many_times = compare(
             {
                 "before": ([*kgen, "--jobs", "1", str(args.corpus)], old),
                 "after": ([*kgen, "--jobs", "1", str(args.corpus)], {}),
             },
             max(3, args.runs // 3),
         )
+        many = {name: statistics.median(values) for name, values in many_times.items()}
         print(f"corpus ({files} files), one worker, cold cache:")
         for name, seconds in many.items():
             print(f"  {name:7s} {seconds:7.2f} s CPU   {files / seconds:6.0f} files per CPU-second")

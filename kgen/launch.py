@@ -15,9 +15,9 @@ def main() -> None:
         print(f"kgen {__version__}")
         return
     if sys.argv[1:2] == ["lint"]:
-        from kgen.lint.cli import main as lint
+        from kgen.lint.cli import run as lint
 
-        raise SystemExit(lint(sys.argv[2:]))
+        lint(sys.argv[2:])
     if sys.argv[1:] in (["server"], ["server", "--stdio"]):  # LSP clients may add --stdio
         from kgen.lint.server import main as server
 

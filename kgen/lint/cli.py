@@ -8,10 +8,17 @@ import argparse
 import os
 import sys
 from pathlib import Path
+from typing import NoReturn
 
 from kgen.errors import KgenError
 
 FORMATS = ("text", "json", "sarif", "github")
+
+# Objects made before the collector walks its youngest generation (CPython's default: 700).
+# Importing libcst builds thousands of classes and a parse builds a node per token: at 700, a
+# one-file run spends ~12 ms of its ~250 walking them again and again, and a 500 KB file
+# 2.9-3.2 s of CPU instead of 2.2-2.5. A lint run makes few reference cycles (mypy does the same).
+GC_THRESHOLD = 100_000
 
 
 class _Parser(argparse.ArgumentParser):
@@ -130,6 +137,23 @@ def _parser() -> argparse.ArgumentParser:
         help="use this pyproject.toml instead of the nearest one",
     )
     return parser
+
+
+def run(argv: list[str]) -> NoReturn:
+    """`kgen lint` as a process (`kgen.launch`): main(), then exit with its code once the output
+    is flushed, without tearing the interpreter down: freeing libcst's modules and trees object
+    by object costs ~20 ms that nobody waits for (mypy's hard_exit). A flush that fails (a closed
+    pipe) takes the ordinary exit, which reports it as it always has."""
+    import gc
+
+    gc.set_threshold(GC_THRESHOLD)
+    code = main(argv)
+    try:
+        sys.stdout.flush()
+        sys.stderr.flush()
+    except (OSError, ValueError):  # ValueError: main() closed stderr after a broken pipe
+        raise SystemExit(code) from None
+    os._exit(code)
 
 
 def main(argv: list[str] | None = None) -> int:

@@ -454,7 +454,8 @@ def test_lint_path_imports_nothing_heavy(tmp_path):
     script = tmp_path / "train.py"
     script.write_text(MISMATCH)
     probe = (
-        "import sys\n"
+        "import os, sys\n"
+        "os._exit = sys.exit  # kgen lint leaves without teardown: come back here instead\n"
         f"sys.argv = ['kgen', 'lint', {str(script)!r}]\n"
         "from kgen.launch import main\n"
         "try:\n    main()\nexcept SystemExit:\n    pass\n"
@@ -464,3 +465,37 @@ def test_lint_path_imports_nothing_heavy(tmp_path):
     run = subprocess.run([sys.executable, "-c", probe], check=False, capture_output=True, text=True)
     assert "KG001" in run.stdout
     assert run.stdout.splitlines()[-1] == "[]"
+
+
+def test_lint_process_leaves_with_all_its_output(tmp_path, capsys):
+    """`kgen lint` exits without tearing the interpreter down (`kgen.lint.cli.run`): what it
+    buffered for a pipe still arrives whole, and the exit code is main()'s."""
+    for number in range(60):
+        (tmp_path / f"train_{number}.py").write_text(MISMATCH)
+    command = ["--no-cache", "--format", "json", str(tmp_path)]
+    assert main(command) == 1
+    expected = json.loads(capsys.readouterr().out)
+    run = subprocess.run([sys.executable, "-m", "kgen", "lint", *command],
+                         check=False, capture_output=True, text=True)  # fmt: skip
+    assert len(run.stdout) > 16_384 and len(expected) == 60  # more than one write's worth
+    assert (run.returncode, json.loads(run.stdout), run.stderr) == (1, expected, "")
+    clean = tmp_path / "clean"
+    clean.mkdir()
+    (clean / "train.py").write_text("x = 1\n")
+    run = subprocess.run([sys.executable, "-m", "kgen", "lint", "--no-cache", str(clean)],
+                         check=False, capture_output=True, text=True)  # fmt: skip
+    assert (run.returncode, run.stdout, run.stderr) == (0, "All checks passed!\n", "")
+
+
+def test_lint_process_reader_leaving_early_is_no_error(tmp_path):
+    """`kgen lint | head -1`: the reader leaves after a line; no traceback, exit 0."""
+    for number in range(300):
+        (tmp_path / f"train_{number}.py").write_text(MISMATCH)
+    with subprocess.Popen([sys.executable, "-m", "kgen", "lint", "--no-cache", str(tmp_path)],
+                          stdout=subprocess.PIPE, stderr=subprocess.PIPE) as process:  # fmt: skip
+        first = process.stdout.readline()
+        process.stdout.close()  # far more than a pipe holds is still to be written
+        errors = process.stderr.read()
+        code = process.wait(timeout=120)
+    assert b"KG001" in first
+    assert (code, errors) == (0, b"")
