@@ -1,7 +1,5 @@
 from __future__ import annotations
 
-import difflib
-
 import libcst as cst
 
 from kgen.lint.keras_identifiers import ACTIVATIONS, LOSSES, METRICS, OPTIMIZERS
@@ -53,6 +51,8 @@ def _known(kind: str, text: str) -> bool:
 
 
 def _suggestion(kind: str, text: str) -> str | None:
+    import difflib  # only when there is a finding: it costs start-up time
+
     names = sorted(_KINDS[kind])
     if kind == "optimizer":
         text = text.lower()
