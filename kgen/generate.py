@@ -199,7 +199,8 @@ class ScriptSpec:
                 f"--arch {arch!r} does not fit --data {data}; choose one of: {', '.join(modality.archs)}"
             )
         if task == "tagging" and arch not in RECURRENT:
-            raise KgenError(f"--task tagging needs a recurrent --arch ({', '.join(RECURRENT)})")
+            recurrent = ", ".join(a for a in modality.archs if a in RECURRENT)
+            raise KgenError(f"--task tagging needs a recurrent --arch ({recurrent})")
         if labels is not None:
             _choice("--labels", labels, LABEL_ENCODINGS)
             if task != "multiclass":
@@ -308,8 +309,15 @@ def render(spec: ScriptSpec) -> str:
     import black
 
     # One input and one output keep the modality's own data layout; more use samples.csv. Time
-    # series for a whole-sample task may also be a folder of series files (data/series.py.j2).
-    whole_series = spec.single and spec.modality.name == "timeseries" and spec.task in WHOLE_SERIES
+    # series for a whole-sample task may also be a folder of series files (data/series.py.j2),
+    # unless a spec asks for per-step values or fixes the input's shape to (WINDOW, FEATURES).
+    whole_series = (
+        spec.single
+        and spec.modality.name == "timeseries"
+        and spec.task in WHOLE_SERIES
+        and not spec.outputs[0].per_step
+        and not spec.inputs[0].setting("features")
+    )
     part = "series" if whole_series else spec.modality.template if spec.single else "samples"
     template = _environment().get_template(f"data/{part}.py.j2")
     source = template.render(
