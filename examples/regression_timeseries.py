@@ -73,6 +73,7 @@ HORIZON = 1  # how many steps after the window the target lies
 # Fills the time steps after a short series ends; the model masks them. Far from any reading, so
 # real steps (zeros included) are never taken for padding.
 PAD_VALUE = -10000.0
+FILE_SUFFIXES = (".csv",)  # the series files of a folder
 
 
 def parse_args():
@@ -178,13 +179,10 @@ import keras
 from keras import layers
 from matplotlib.figure import Figure
 
+
 # ## 1. Load the data
-# A folder: one whole series per file.
-FILE_SUFFIXES = (".csv",)
-
-
 def read_series(path):
-    """A series file as a (time steps, features) array."""
+    """A series file of a folder (one whole series per file) as a (time steps, features) array."""
     try:
         with open(path, newline="", encoding="utf-8") as handle:
             rows = [row for row in csv.reader(handle) if row]
