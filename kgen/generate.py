@@ -27,10 +27,11 @@ ARCHITECTURES = {
     "gru": "stacked GRU",
     "lstm": "stacked LSTM",
     "bilstm": "bidirectional LSTM",
+    "bigru": "bidirectional GRU",
     "cnn-rnn": "frame-level convnet feeding a GRU",
     "conv3d": "3-D convnet",
 }
-RECURRENT = ("gru", "lstm", "bilstm")
+RECURRENT = ("gru", "lstm", "bilstm", "bigru")
 # Convnets, with the kernel size they use unless a spec's `kernel_sizes` asks for branches.
 DEFAULT_KERNELS = {"sepconv2d": 3, "conv2d": 3, "conv1d": 5, "conv3d": 3}
 CONV_ARCHS = tuple(DEFAULT_KERNELS)
@@ -54,6 +55,8 @@ PRETRAINED = {
 BACKEND_TITLES = {"tensorflow": "TensorFlow", "jax": "JAX", "torch": "PyTorch"}
 IMAGE_SUFFIXES = (".png", ".jpg", ".jpeg", ".bmp", ".gif")
 CLASSIFICATION = ("binary", "multiclass", "multilabel")
+# Tasks with one target per sample: their time series may be whole series, one file each.
+WHOLE_SERIES = (*CLASSIFICATION, "regression")
 
 
 @dataclass(frozen=True)
@@ -77,7 +80,7 @@ MODALITIES = {
         Modality("image", ("sepconv2d", "conv2d"), "image", "image", IMAGE_SUFFIXES),
         Modality("text", ("conv1d", "gru", "lstm", "bilstm"), "text", "text", (".txt",)),
         Modality("audio", ("conv1d", "gru", "lstm"), "audio", "clip", (".wav",)),
-        Modality("timeseries", ("gru", "lstm", "conv1d"), "timeseries", "row"),
+        Modality("timeseries", ("gru", "lstm", "conv1d", "bigru"), "timeseries", "row"),
         Modality("video", ("cnn-rnn", "conv3d"), "arrays", "video", (".npy",)),
         Modality("volume", ("conv3d",), "arrays", "scan", (".npy",)),
     )
@@ -190,13 +193,14 @@ class ScriptSpec:
                 raise KgenError("--pretrained replaces --arch; give one or the other")
             arch = "pretrained"
         elif arch is None:
-            arch = default_arch(data, per_step=task == "tagging")
+            arch = default_arch(data, per_step=task == "tagging", task=task)
         elif arch not in modality.archs:
             raise KgenError(
                 f"--arch {arch!r} does not fit --data {data}; choose one of: {', '.join(modality.archs)}"
             )
         if task == "tagging" and arch not in RECURRENT:
-            raise KgenError(f"--task tagging needs a recurrent --arch ({', '.join(RECURRENT)})")
+            recurrent = ", ".join(a for a in modality.archs if a in RECURRENT)
+            raise KgenError(f"--task tagging needs a recurrent --arch ({recurrent})")
         if labels is not None:
             _choice("--labels", labels, LABEL_ENCODINGS)
             if task != "multiclass":
@@ -238,7 +242,7 @@ class ScriptSpec:
         words = ["kgen new", f"--task {self.task}", f"--data {self.modality.name}"]
         if self.pretrained:
             words.append(f"--pretrained {self.pretrained}")
-        elif self.arch != default_arch(self.modality.name, self.outputs[0].per_step):
+        elif self.arch != default_arch(self.modality.name, self.outputs[0].per_step, self.task):
             words.append(f"--arch {self.arch}")
         if self.head.labels == "onehot":
             words.append("--labels onehot")
@@ -304,8 +308,17 @@ def render(spec: ScriptSpec) -> str:
     """The black-formatted source of the training script for `spec`."""
     import black
 
-    # One input and one output keep the modality's own data layout; more use samples.csv.
-    part = spec.modality.template if spec.single else "samples"
+    # One input and one output keep the modality's own data layout; more use samples.csv. Time
+    # series for a whole-sample task may also be a folder of series files (data/series.py.j2),
+    # unless a spec asks for per-step values or fixes the input's shape to (WINDOW, FEATURES).
+    whole_series = (
+        spec.single
+        and spec.modality.name == "timeseries"
+        and spec.task in WHOLE_SERIES
+        and not spec.outputs[0].per_step
+        and not spec.inputs[0].setting("features")
+    )
+    part = "series" if whole_series else spec.modality.template if spec.single else "samples"
     template = _environment().get_template(f"data/{part}.py.j2")
     source = template.render(
         spec=spec,
@@ -326,14 +339,15 @@ def render(spec: ScriptSpec) -> str:
         # One input and one output name their targets in a CSV column (the data table itself,
         # or labels.csv beside the sample files; class folders are the alternative to it).
         csv_targets=spec.single,
+        whole_series=whole_series,
         # --synthetic writes class folders for binary and multiclass sample files.
         synthetic_folders=spec.single
-        and spec.modality.files
+        and (spec.modality.files or whole_series)
         and spec.task in ("binary", "multiclass"),
-        # Classification splits keep each class's share; time series split in time order.
+        # Classification splits keep each class's share; windows of a series split in time order.
         stratified=spec.single
         and spec.task in CLASSIFICATION
-        and spec.modality.name != "timeseries",
+        and (spec.modality.name != "timeseries" or whole_series),
         # Spec files and pretrained bases fix the image shape; otherwise the data decides it.
         fixed_image_shape=bool(
             spec.pretrained
@@ -344,7 +358,8 @@ def render(spec: ScriptSpec) -> str:
         sized_vocabulary=spec.single and not spec.inputs[0].setting("vocab_size"),
         color_channels=COLOR_MODES,
         image_suffixes=IMAGE_SUFFIXES,
-        suffixes=spec.modality.suffixes,
+        suffixes=(".csv",) if whole_series else spec.modality.suffixes,
+        sample_noun="series" if whole_series else spec.modality.noun,
         # Training features that apply to some scripts only.
         augments=any(input.modality.name == "image" for input in spec.inputs),
         class_weighted=spec.single and spec.task in ("binary", "multiclass"),
@@ -392,9 +407,15 @@ def write_script(source: str, path: Path, force: bool = False) -> None:
         raise
 
 
-def default_arch(data: str, per_step: bool = False) -> str:
-    """The modality's first choice; text read per time step needs a recurrent layer instead."""
-    return RECURRENT[0] if per_step and data == "text" else MODALITIES[data].archs[0]
+def default_arch(data: str, per_step: bool = False, task: str | None = None) -> str:
+    """The modality's first choice; text read per time step needs a recurrent layer instead.
+    A time series with one target per sample (maybe a whole series) is read in both directions:
+    on whole-series classification (tests/test_learning.py) a one-way GRU fell short."""
+    if per_step and data == "text":
+        return RECURRENT[0]
+    if data == "timeseries" and task in WHOLE_SERIES:
+        return "bigru"
+    return MODALITIES[data].archs[0]
 
 
 def tasks_for(data: str) -> tuple[str, ...]:
@@ -431,5 +452,7 @@ def matrix_table() -> str:
     lines.append("--labels int|onehot chooses the multiclass label encoding (default int).")
     lines.append(f"--pretrained {'|'.join(PRETRAINED)} (images): transfer learning.")
     lines.append(f"--task tagging needs a recurrent --arch ({', '.join(RECURRENT)}).")
+    whole = ", ".join(WHOLE_SERIES)
+    lines.append(f"--data timeseries defaults to --arch bigru for --task {whole}.")
     lines.append("--spec model.toml describes a model with several inputs and outputs.")
     return "\n".join(lines)

@@ -424,7 +424,7 @@ class _Checker:
             raise self.error(
                 ("inputs", spec.name, "arch"),
                 f"output {output.name} predicts per time step, which needs a recurrent arch; "
-                f"choose one of: {', '.join(RECURRENT)}",
+                f"choose one of: {', '.join(a for a in spec.modality.archs if a in RECURRENT)}",
             )
 
     def samples_csv_input(self, spec: InputSpec) -> None:

@@ -29,7 +29,8 @@ REPRESENTATIVE = [
     ("multiclass", "image", None),
     ("multilabel", "text", "gru"),
     ("regression", "audio", None),
-    ("multiclass", "timeseries", "conv1d"),
+    ("multiclass", "timeseries", None),  # whole series: masked, bidirectional GRU
+    ("forecast", "timeseries", "conv1d"),  # windows over one table
     ("regression", "video", None),
     ("binary", "volume", None),
 ]
@@ -81,7 +82,7 @@ def test_script_runs_on_backend(backend, task, data, arch, tmp_path, request):
     python = backend_python(request.config.cache.mkdir("kgen-backends"), backend)
     spec = generate.ScriptSpec.build(task, data, arch)
     (tmp_path / "train.py").write_text(generate.render(spec))
-    num_samples = 300 if data == "timeseries" else 60
+    num_samples = 300 if task == "forecast" else 60  # rows of a table, for its windows
     run_on_backend(python, backend, tmp_path, "--synthetic", num_samples, "--epochs", 1)
     metrics = json.loads((tmp_path / "output" / "metrics.json").read_text())
     assert set(metrics) == {"loss", *(metric.name for metric in spec.head.metrics)}

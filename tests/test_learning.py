@@ -158,3 +158,42 @@ def test_small_grayscale_image_set_matches_logistic_regression(tmp_path, run_scr
     score = baseline.score(grey_pixels(test), y_test)
     print(f"small images: script accuracy {metrics['accuracy']:.3f}, baseline {score:.3f}")
     assert metrics["accuracy"] >= score - 0.03, (metrics, score)
+
+
+def test_japanese_vowels_whole_series_matches_logistic_regression(tmp_path, run_script):
+    """Whole-series classification (issue 11): sktime's bundled JapaneseVowels, 640 utterances
+    of 7 to 29 time steps x 12 cepstrum coefficients by 9 speakers, one CSV file per series in
+    class folders, default settings. Baseline: logistic regression on the standardised series,
+    zero-padded to the longest training series and flattened, fitted on the script's own
+    training split."""
+    from sklearn.linear_model import LogisticRegression
+    from sklearn.pipeline import make_pipeline
+    from sklearn.preprocessing import StandardScaler
+    from sktime.datasets import load_japanese_vowels
+
+    frame, speakers = load_japanese_vowels(return_X_y=True)
+    for index, (_, row) in enumerate(frame.iterrows()):
+        series = np.stack([cell.to_numpy() for cell in row], axis=1)
+        folder = tmp_path / "vowels" / f"speaker_{speakers[index]}"
+        folder.mkdir(parents=True, exist_ok=True)
+        with open(folder / f"{index:03d}.csv", "w", newline="") as handle:
+            writer = csv.writer(handle)
+            writer.writerow([f"coefficient_{k + 1}" for k in range(series.shape[1])])
+            writer.writerows(series.tolist())
+    script = generate_script(tmp_path, "multiclass", "timeseries")  # default settings throughout
+    result = run_script(script, "--data", "vowels", "--output-dir", "out")
+    assert "640 series of 7 to 29 time steps, 12 features" in result.stdout
+    metrics = json.loads((tmp_path / "out" / "metrics.json").read_text())
+
+    module = load_module(script)
+    rng = np.random.default_rng(module.SEED)
+    splits, _ = module.load_whole_series(tmp_path / "vowels", module.TARGET_COLUMNS, rng)
+    (x_train, y_train), _, (x_test, y_test) = splits
+
+    def flat(x):
+        return np.where(x == module.PAD_VALUE, 0.0, x).reshape(len(x), -1)
+
+    baseline = make_pipeline(StandardScaler(), LogisticRegression(max_iter=5000))
+    score = baseline.fit(flat(x_train), y_train).score(flat(x_test), y_test)
+    print(f"JapaneseVowels: script accuracy {metrics['accuracy']:.3f}, baseline {score:.3f}")
+    assert metrics["accuracy"] >= score - 0.03, (metrics, score)

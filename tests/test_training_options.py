@@ -81,6 +81,7 @@ def test_no_augment_and_onehot_class_weights(tmp_path, run_script):
     [
         ("regression", "vector", "predictions.png"),
         ("forecast", "timeseries", "forecast.png"),
+        ("binary", "timeseries", "confusion_matrix.png"),  # whole series
         ("tagging", "text", "confusion_matrix.png"),
         ("multiclass", "audio", "confusion_matrix.png"),
         ("regression", "video", "predictions.png"),
@@ -94,7 +95,7 @@ def test_options_on_each_modality(tmp_path, run_script, task, data, picture):
 
     script = write_script(tmp_path, task, data)
     # Regression has no classes to stratify: the fewest samples --synthetic takes, 20.
-    samples = {"timeseries": 300}.get(data, 20 if task == "regression" else 60)
+    samples = {"forecast": 300}.get(task, 20 if task == "regression" else 60)
     # Classification on streamed files also weighs its classes (class_weight with PyDataset).
     weights = ["--class-weight", "balanced"] if task in ("binary", "multiclass") else []
     result = run_script(

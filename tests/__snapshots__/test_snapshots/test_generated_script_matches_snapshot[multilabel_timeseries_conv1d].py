@@ -5,6 +5,17 @@ Tested with Keras 3.15.1 on TensorFlow 2.21.0, JAX 0.10.2, PyTorch 2.13.0 (KERAS
 the TensorFlow setup: `pip install keras==3.15.1 tensorflow==2.21.0 matplotlib pillow`
 
 Data layout (--data PATH):
+    PATH/TAG/FILE           one sub-folder per tag, named after it, holding the series
+                            files (.csv) with that one tag
+    or
+    PATH/labels.csv         a header row, then one row per series: a `filename` column
+                            (relative to PATH) and a `labels` column of space-separated tags,
+                            e.g. `0001.csv,cat outdoor` (--target names another tag column)
+    PATH/FILE               the series files (.csv)
+                            Each series file: a header row, then one row per time step and one
+                            column per feature, all numbers. Series of unequal length are padded
+                            to the longest training series (longer ones are cut) and masked.
+    or
     PATH                    a CSV file with a header row and one row per time step, oldest first.
                             The target column is `labels` (--target names another),
                             holding space-separated tags. Numeric columns are the features; other columns (such as dates) are ignored.
@@ -57,6 +68,11 @@ OUTPUT_FILES = [
 TARGET_COLUMNS = ["labels"]  # --target overrides
 WINDOW = 24  # time steps the model sees
 HORIZON = 1  # how many steps after the window the target lies
+
+# Fills the time steps after a short series ends; the model masks them. Far from any reading, so
+# real steps (zeros included) are never taken for padding.
+PAD_VALUE = -10000.0
+FILE_SUFFIXES = (".csv",)  # the series files of a folder
 
 
 def parse_args():
@@ -164,6 +180,168 @@ from matplotlib.figure import Figure
 
 
 # ## 1. Load the data
+def read_series(path):
+    """A series file of a folder (one whole series per file) as a (time steps, features) array."""
+    try:
+        with open(path, newline="", encoding="utf-8") as handle:
+            rows = [row for row in csv.reader(handle) if row]
+    except (OSError, UnicodeDecodeError) as error:
+        raise SystemExit(f"error: cannot read {path}: {error}") from None
+    if len(rows) < 2:
+        raise SystemExit(
+            f"error: {path} needs a header row and at least one row of numbers"
+        )
+    header, steps = rows[0], []
+    for line, row in enumerate(rows[1:], start=2):
+        if len(row) != len(header):
+            raise SystemExit(
+                f"error: {path}, line {line}: {len(row)} fields, the header has {len(header)}"
+            )
+        try:
+            steps.append([float(cell) for cell in row])
+        except ValueError:
+            raise SystemExit(
+                f"error: {path}, line {line}: {','.join(row)!r} is not all numbers"
+            ) from None
+    series = np.array(steps, dtype="float32")
+    if not np.isfinite(series).all():
+        raise SystemExit(f"error: {path} holds nan or inf values")
+    return series
+
+
+def load_series(paths):
+    """Every series file, read into memory: series are small, and padding them to one length
+    needs their lengths first (unlike images or clips, which are streamed from their files).
+    """
+    series = [read_series(path) for path in paths]
+    for path, one in zip(paths, series):
+        if one.shape[1] != series[0].shape[1]:
+            raise SystemExit(
+                f"error: {path} has {one.shape[1]} columns; {paths[0]} has {series[0].shape[1]}"
+            )
+    return series
+
+
+def pad_series(series, length):
+    """Series as one (samples, length, features) array: padded at the end with PAD_VALUE, or cut."""
+    x = np.full((len(series), length, series[0].shape[1]), PAD_VALUE, dtype="float32")
+    for row, one in enumerate(series):
+        x[row, : min(len(one), length)] = one[:length]
+    return x
+
+
+def load_whole_series(data_dir, target_columns, rng):
+    """The training, validation and test splits of a folder of series, and the label names."""
+    paths, targets, columns = list_samples(data_dir, target_columns)
+    y, label_names = encode_labels(targets, columns)
+    series = load_series(paths)
+    lengths = [len(one) for one in series]
+    print(
+        f"{len(series)} series of {min(lengths)} to {max(lengths)} time steps, {series[0].shape[1]} features"
+    )
+    (train, y_train), (val, y_val), (test, y_test) = split_dataset(
+        np.arange(len(series)), y, rng
+    )
+    length = max(lengths[index] for index in train)  # the longest training series
+    x_train, x_val, x_test = (
+        pad_series([series[index] for index in split], length)
+        for split in (train, val, test)
+    )
+    return ((x_train, y_train), (x_val, y_val), (x_test, y_test)), label_names
+
+
+def feature_statistics(x):
+    """Each feature's mean and variance over the real time steps of x, padding left out."""
+    steps = x[(x != PAD_VALUE).any(axis=-1)]
+    return steps.mean(axis=0), steps.var(axis=0)
+
+
+def synthetic_sample(rng, signal):
+    """A series of 20 to 40 steps (unequal lengths): noisy waves whose frequency grows with
+    `signal` (0 to 1)."""
+    steps = np.arange(rng.integers(20, 41))[:, np.newaxis]
+    waves = np.sin(steps * (0.2 + signal) + rng.uniform(0, 2 * np.pi, 3))
+    return waves + rng.normal(0, 0.1, waves.shape)
+
+
+def write_sample(path, sample):
+    with open(path, "w", newline="", encoding="utf-8") as handle:
+        writer = csv.writer(handle)
+        writer.writerow(["sensor_1", "sensor_2", "sensor_3"])
+        writer.writerows([f"{value:.4f}" for value in step] for step in sample)
+
+
+def list_samples(data_dir, target_columns):
+    """Sample paths and their raw targets, with the target column names: from labels.csv if
+    the data folder has one, else from its class sub-folders."""
+    labels_file = data_dir / "labels.csv"
+    if labels_file.is_file():
+        print(f"Data layout: {labels_file} lists the files and their targets")
+        return read_labels_csv(labels_file, target_columns)
+    if target_columns != TARGET_COLUMNS:
+        raise SystemExit(
+            f"error: --target names a labels.csv column, and {data_dir} has no labels.csv"
+        )
+    print(f"Data layout: class sub-folders of {data_dir}")
+    return list_class_folders(data_dir)
+
+
+def list_class_folders(data_dir):
+    """Sample paths and their class (the name of the sub-folder holding them)."""
+    paths, targets = [], []
+    for class_dir in sorted(path for path in data_dir.iterdir() if path.is_dir()):
+        for path in sorted(class_dir.iterdir()):
+            if path.suffix.lower() in FILE_SUFFIXES:
+                paths.append(path)
+                targets.append([class_dir.name])
+    if not paths:
+        raise SystemExit(
+            f"error: no {', '.join(FILE_SUFFIXES)} files in class sub-folders of {data_dir}, and no labels.csv"
+        )
+    return paths, np.array(targets), ["class"]
+
+
+def read_labels_csv(labels_file, target_columns):
+    """Sample paths and their targets, as labels.csv lists them."""
+    with open(labels_file, newline="", encoding="utf-8") as handle:
+        rows = list(csv.DictReader(handle))
+    if not rows:
+        raise SystemExit(f"error: {labels_file} has no rows")
+    for column in ["filename", *target_columns]:
+        if column not in rows[0]:
+            raise SystemExit(
+                f"error: {labels_file} has no {column!r} column (columns: {', '.join(rows[0])})"
+            )
+    for row in rows:
+        if not (labels_file.parent / row["filename"]).is_file():
+            raise SystemExit(
+                f"error: {labels_file} lists {row['filename']}, which does not exist"
+            )
+    paths = [labels_file.parent / row["filename"] for row in rows]
+    return (
+        paths,
+        np.array([[row[column] for column in target_columns] for row in rows]),
+        target_columns,
+    )
+
+
+def write_synthetic_dataset(data_dir, num_samples, rng, target_columns):
+    """Random samples in the layout above, with a target-dependent signal to learn."""
+    (data_dir / "samples").mkdir(parents=True, exist_ok=True)
+    rows = []
+    for index in range(num_samples):
+        tags = [tag for tag in ("red", "green", "blue") if rng.random() < 0.5]
+        signal = len(tags) / 3
+        targets = [" ".join(tags)] * len(target_columns)
+        filename = f"samples/{index:05d}{FILE_SUFFIXES[0]}"
+        write_sample(data_dir / filename, synthetic_sample(rng, signal))
+        rows.append([filename, *targets])
+    with open(data_dir / "labels.csv", "w", newline="", encoding="utf-8") as handle:
+        csv.writer(handle).writerows([["filename", *target_columns], *rows])
+    return data_dir
+
+
+# One CSV file: windows over its rows.
 def read_table(path, target_columns):
     """A CSV file's feature columns and target columns, as arrays of strings."""
     if path.is_dir():
@@ -230,32 +408,12 @@ def fill_forward(x):
     return x.astype("float32")
 
 
-def write_synthetic_dataset(data_dir, num_samples, rng, target_columns):
-    """A random series in the layout above: a date column, then three noisy waves."""
-    data_dir.mkdir(parents=True)
-    steps = np.arange(num_samples)
-    waves = np.stack([np.sin(steps / period) for period in (5, 11, 17)], axis=1)
-    features = waves + rng.normal(0, 0.1, waves.shape)
-    signal = np.roll(
-        waves.sum(axis=1), -HORIZON
-    )  # what the window's last rows announce
-    target = np.array(
-        [
-            ("high" if s > 0 else "") + (" rising" if d > 0 else "")
-            for s, d in zip(signal, np.gradient(signal))
-        ]
-    )
-    target = np.char.strip(target)
-    header = ["date", "wave_1", "wave_2", "wave_3", *target_columns]
-    dates = np.datetime64("2024-01-01") + steps
-    rows = [
-        [str(date), *(f"{value:.4f}" for value in row), *[label] * len(target_columns)]
-        for date, row, label in zip(dates, features, target)
-    ]
-    path = data_dir / "series.csv"
-    with open(path, "w", newline="", encoding="utf-8") as handle:
-        csv.writer(handle).writerows([header, *rows])
-    return path
+def load_windows(path, target_columns):
+    """The training, validation and test windows of one long table, and the label names."""
+    x, targets, columns = load_dataset(path, target_columns)
+    y, label_names = encode_labels(targets, columns)
+    splits = [make_windows(x_part, y_part) for x_part, y_part in split_in_time(x, y)]
+    return splits, label_names
 
 
 def encode_labels(targets, columns):
@@ -284,7 +442,45 @@ describe_label = describe  # a label reads like a prediction
 
 
 # ## 2. Split and preprocess
-def split_dataset(x, y):
+def split_dataset(x, y, rng):
+    """Hold out the validation and test splits, stratified: each keeps the classes in the
+    proportions of the whole set."""
+    # Shuffle, then group the samples by class; evenly spaced picks from this order take
+    # every class in proportion.
+    order = rng.permutation(len(x))
+    order = order[np.argsort(stratum(y)[order], kind="stable")]
+    test, rest = take_evenly(order, max(1, int(len(x) * TEST_FRACTION)))
+    val, train = take_evenly(rest, max(1, int(len(x) * VALIDATION_FRACTION)))
+    return (x[train], y[train]), (x[val], y[val]), (x[test], y[test])
+
+
+def stratum(y):
+    """The class each sample is stratified by; with several tags, its rarest (-1: no tag)."""
+    if y.ndim == 1:
+        return y
+    counts = y.sum(axis=0)
+    return np.where(
+        y.any(axis=1), np.argmin(np.where(y > 0, counts, np.inf), axis=1), -1
+    )
+
+
+def take_evenly(order, count):
+    """`count` evenly spaced entries of `order`, and the others."""
+    taken = np.zeros(len(order), dtype=bool)
+    taken[np.linspace(0, len(order), count, endpoint=False).astype(int)] = True
+    return order[taken], order[~taken]
+
+
+def class_counts(y, label_names):
+    """How many samples of each class y holds (multilabel: how many carry each tag)."""
+    if y.ndim == 1:
+        counts = np.bincount(y.astype(int), minlength=len(label_names))
+    else:
+        counts = y.sum(axis=0).astype(int)
+    return dict(zip(label_names, counts.tolist()))
+
+
+def split_in_time(x, y):
     """Split in time order: train on the past, validate and test on later periods."""
     num_test = max(WINDOW + HORIZON, int(len(x) * TEST_FRACTION))
     num_val = max(WINDOW + HORIZON, int(len(x) * VALIDATION_FRACTION))
@@ -311,9 +507,12 @@ def make_windows(x, y):
 def build_model(x_train, y_train, label_names):
     """A 1-D convnet with a multilabel head; input statistics come from the training split."""
     inputs = keras.Input(shape=x_train.shape[1:])
-    normalizer = layers.Normalization()  # per-feature mean and variance
-    normalizer.adapt(x_train)
-    x = normalizer(inputs)
+    # Masking sets the padded steps (PAD_VALUE after a series' end) to 0. Conv1D does not carry the
+    # mask on (Keras warns that it drops it): the convolutions and the average read the padded
+    # steps as that constant. Windows have no padding.
+    x = layers.Masking(mask_value=PAD_VALUE)(inputs)
+    mean, variance = feature_statistics(x_train)  # the real time steps only
+    x = layers.Normalization(mean=mean, variance=variance)(x)  # per-feature
     # A plain convolution first: a series may have too few features for a separable one to pay.
     x = layers.Conv1D(64, 5, padding="same", activation="relu")(x)
     x = layers.MaxPooling1D(2, padding="same")(x)
@@ -552,9 +751,10 @@ def main(args):
     else:
         data_path = args.data
 
-    x, targets, columns = load_dataset(data_path, target_columns)
-    y, label_names = encode_labels(targets, columns)
-    splits = [make_windows(x_part, y_part) for x_part, y_part in split_dataset(x, y)]
+    if data_path.is_dir():  # one file per series: each whole series is a sample
+        splits, label_names = load_whole_series(data_path, target_columns, rng)
+    else:  # one long table: each window of WINDOW rows is a sample
+        splits, label_names = load_windows(data_path, target_columns)
     (x_train, y_train), (x_val, y_val), (x_test, y_test) = splits
     # The data is good: from here on the output folder belongs to this run.
     # A run resumed from its backup continues its training log.
@@ -562,6 +762,12 @@ def main(args):
     print(
         f"{len(x_train)} training, {len(x_val)} validation, {len(x_test)} test samples"
     )
+    for name, split in (("training", y_train), ("validation", y_val), ("test", y_test)):
+        counts = class_counts(split, label_names)
+        print(
+            f"Classes in the {name} split: "
+            + ", ".join(f"{label} {count}" for label, count in counts.items())
+        )
 
     # Progress bars on a terminal; one line per epoch (EpochLines) in a log file or pipe.
     progress_bars = args.verbose or (sys.stdout.isatty() and not args.quiet)

@@ -274,7 +274,7 @@ describe_label = describe  # a label reads like a prediction
 
 
 # ## 2. Split and preprocess
-def split_dataset(x, y):
+def split_in_time(x, y):
     """Split in time order: train on the past, validate and test on later periods."""
     num_test = max(WINDOW, int(len(x) * TEST_FRACTION))
     num_val = max(WINDOW, int(len(x) * VALIDATION_FRACTION))
@@ -565,7 +565,7 @@ def main(args):
 
     x, targets, columns = load_dataset(data_path, target_columns)
     y, label_names = encode_labels(targets, columns)
-    splits = [make_windows(x_part, y_part) for x_part, y_part in split_dataset(x, y)]
+    splits = [make_windows(x_part, y_part) for x_part, y_part in split_in_time(x, y)]
     (x_train, y_train), (x_val, y_val), (x_test, y_test) = splits
     # The data is good: from here on the output folder belongs to this run.
     # A run resumed from its backup continues its training log.
