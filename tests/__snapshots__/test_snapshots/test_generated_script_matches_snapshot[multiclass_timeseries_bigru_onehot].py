@@ -537,7 +537,7 @@ def set_up_distribution(distribute):
         import tensorflow as tf  # the strategy only; the model itself stays backend-agnostic
 
         if "TF_CONFIG" in os.environ:
-            strategy = tf.distribute.MultiWorkerMirroredStrategy()
+            strategy = multi_worker_strategy(tf)
             worker = strategy.cluster_resolver.task_id
             workers = strategy.cluster_resolver.cluster_spec().num_tasks("worker")
         else:
@@ -568,6 +568,34 @@ def set_up_distribution(distribute):
         return contextlib.nullcontext(), 0, 1
     print(f"Data-parallel training on {devices} device(s) across {workers} worker(s)")
     return scope, worker, workers
+
+
+def multi_worker_strategy(tf):
+    """tf.distribute.MultiWorkerMirroredStrategy, fitted to how Keras 3's fit() calls it."""
+
+    class MultiWorkerStrategy(tf.distribute.MultiWorkerMirroredStrategy):
+        def experimental_distribute_dataset(self, dataset, options=None):
+            # Each worker already reads only its own share of the files: no further sharding
+            # or re-batching of it (as auto_shard_dataset=False does on JAX).
+            return self.distribute_datasets_from_function(
+                lambda context: dataset, options
+            )
+
+        def reduce(self, reduce_op, value, axis=None):
+            # keras-team/keras#20585: fit() reduces a whole first batch only to learn its
+            # shapes (this worker's own will do), and scalar metrics along axis 0.
+            if isinstance(value, (tuple, list, dict)):
+                return tf.nest.map_structure(
+                    lambda v: self.experimental_local_results(v)[0], value
+                )
+            if (
+                axis is not None
+                and self.experimental_local_results(value)[0].shape.rank == 0
+            ):
+                axis = None
+            return super().reduce(reduce_op, value, axis)
+
+    return MultiWorkerStrategy()
 
 
 def compile_model(model, learning_rate):
@@ -630,8 +658,15 @@ def make_callbacks(args, output_dir, progress_bars, backup="backup"):
     if args.resume:
         # Saves the model, optimizer and epoch after every epoch; a rerun with --resume restores
         # them and carries on from the next epoch. The backup is deleted once training ends.
-        # First in the list, so an epoch's backup is complete before its log row is written.
-        callbacks.insert(0, keras.callbacks.BackupAndRestore(str(output_dir / backup)))
+        # double_checkpoint keeps the previous epoch's backup too: a run killed while writing
+        # one resumes from the other. First in the list, so an epoch's backup is complete
+        # before its log row is written.
+        callbacks.insert(
+            0,
+            keras.callbacks.BackupAndRestore(
+                str(output_dir / backup), double_checkpoint=True
+            ),
+        )
     return callbacks
 
 
