@@ -25,8 +25,10 @@ logs); with --export, saved_model/ or model.onnx (for serving).
 import argparse
 import contextlib
 import csv
+import functools
 import importlib.util
 import json
+import math
 import os
 import shutil
 import sys
@@ -57,6 +59,7 @@ OUTPUT_FILES = [
 ]
 SIGNAL_SHAPE = (32, 2)  # time steps, numbers per step
 KIND_CLASSES = ["slow", "medium", "fast"]
+READ_WORKERS = 4  # threads reading sample files ahead of the training step
 
 
 def parse_args():
@@ -176,8 +179,15 @@ def synthetic_series(rng, signal, shape):
     return (waves + rng.normal(0, 0.1, shape)).astype("float32")
 
 
+# How each input's files are read: to a decoded sample of its shape.
+READERS = {
+    "signal": functools.partial(read_series, shape=SIGNAL_SHAPE),
+}
+
+
 def load_dataset(data_dir):
-    """Every input (as an array) and every output's raw targets, keyed by name."""
+    """The samples, not yet read: each one's inputs keyed by name (the path of its file, or its
+    table features), and every output's raw targets."""
     samples_file = data_dir / "samples.csv"
     if not samples_file.is_file():
         raise SystemExit(
@@ -187,16 +197,28 @@ def load_dataset(data_dir):
         rows = list(csv.DictReader(handle))
     if not rows:
         raise SystemExit(f"error: {samples_file} has no rows")
+    if len(rows) < 3:
+        raise SystemExit(
+            f"error: {samples_file} has {len(rows)} row(s); the training, validation and test splits need 3 or more"
+        )
     for column in ["signal", "kind", "running_sum"]:
         if column not in rows[0]:
             raise SystemExit(
                 f"error: {samples_file} has no {column!r} column (columns: {', '.join(rows[0])})"
             )
-    x = {
-        "signal": read_files(
-            data_dir, [row["signal"] for row in rows], read_series, SIGNAL_SHAPE
-        ),
-    }
+    x = np.array(
+        [
+            {
+                "signal": data_dir / row["signal"],
+            }
+            for row in rows
+        ]
+    )
+    # Only a check that every file exists, now: their contents are read while training.
+    for sample in x:
+        for name in READERS:
+            if not sample[name].is_file():
+                raise SystemExit(f"error: cannot read {sample[name]}: no such file")
     targets = {
         "kind": np.array([[row["kind"]] for row in rows]),
         "running_sum": np.array([[row["running_sum"]] for row in rows]),
@@ -204,15 +226,94 @@ def load_dataset(data_dir):
     return x, targets
 
 
-def read_files(data_dir, filenames, read, shape):
-    samples = []
-    for filename in filenames:
-        path = data_dir / filename
-        try:
-            samples.append(read(path, shape))
-        except (OSError, ValueError, EOFError) as error:
-            raise SystemExit(f"error: cannot read {path}: {error}") from None
-    return np.array(samples)
+def read_sample(sample):
+    """A sample's inputs with their files read and decoded; a file that cannot be read stops the
+    script, named."""
+    return {
+        name: read_sample_or_exit(value, READERS[name]) if name in READERS else value
+        for name, value in sample.items()
+    }
+
+
+def encode_samples(samples, fitted):
+    """A batch of read samples as the model's inputs: one array per input, keyed by name.
+    `fitted` holds what was learned from the training split."""
+    return {
+        "signal": np.stack([sample["signal"] for sample in samples]),
+    }
+
+
+def only(x, name):
+    """The samples with input `name` alone: reading them reads its files only."""
+    return np.array([{name: sample[name]} for sample in x])
+
+
+class SampleBatches(keras.utils.PyDataset):
+    """(samples, targets) batches read from the sample files while the model trains: worker
+    threads read ahead of the training step, so memory holds a few batches, not the dataset.
+    `encode` turns a list of samples into the model's input array. The targets `y` are an array,
+    or a dict of arrays keyed by output name."""
+
+    def __init__(self, paths, y, batch_size, encode=np.stack, shuffle_seed=None):
+        super().__init__(workers=READ_WORKERS)
+        self.paths, self.y, self.batch_size, self.encode = paths, y, batch_size, encode
+        self.order = np.arange(len(paths))
+        self.rng = None if shuffle_seed is None else np.random.default_rng(shuffle_seed)
+        self.on_epoch_end()
+
+    def __len__(self):
+        return math.ceil(len(self.paths) / self.batch_size)
+
+    def __getitem__(self, index):
+        rows = self.order[index * self.batch_size : (index + 1) * self.batch_size]
+        samples = [read_sample_or_exit(self.paths[row]) for row in rows]
+        return self.encode(samples), take(self.y, rows)
+
+    @property
+    def sample_shape(self):
+        """The shape of one model input, from the first file."""
+        return self.encode([read_sample_or_exit(self.paths[0])]).shape[1:]
+
+    def on_epoch_end(self):
+        if self.rng is not None:  # training batches: a new order every epoch
+            self.rng.shuffle(self.order)
+
+
+def feature_statistics(batches):
+    """The mean and variance of each feature (the last axis) over every sample, read batch by
+    batch. (Normalization.adapt needs TensorFlow for anything but one array in memory.)
+    """
+    count, total, total_squares = 0, 0.0, 0.0
+    for samples, _ in batches:
+        samples = samples.astype("float64")
+        axes = tuple(range(samples.ndim - 1))
+        count += samples[..., 0].size
+        total = total + samples.sum(axis=axes)
+        total_squares = total_squares + np.square(samples).sum(axis=axes)
+    mean = total / count
+    return mean, total_squares / count - np.square(mean)
+
+
+def shard(x, y, worker, workers):
+    """A worker's share of a split: every workers-th sample, as many on every worker (they step
+    together, so none may run out of batches first)."""
+    rows = np.arange(worker, len(x) - len(x) % workers, workers)
+    return x[rows], take(y, rows)
+
+
+def read_sample_or_exit(path, read=read_sample):
+    """read(path); a file that cannot be read stops the script, named."""
+    try:
+        return read(path)
+    except (OSError, ValueError, EOFError) as error:
+        raise SystemExit(f"error: cannot read {path}: {error}") from None
+
+
+def take(y, rows):
+    """These rows of y: an array, or each array of a dict of them."""
+    if isinstance(y, dict):  # several outputs
+        return {name: array[rows] for name, array in y.items()}
+    return y[rows]
 
 
 def write_synthetic_dataset(data_dir, num_samples, rng):
@@ -324,19 +425,42 @@ def encode_targets(targets):
 
 # ## 2. Split and preprocess
 def split_dataset(x, y, rng):
-    """Shuffle, then hold out the validation and test splits: the same samples of every input
+    """Hold out the validation and test splits, stratified by the classes of kind:
+    each keeps them in the proportions of the whole set, with the same samples of every input
     and output."""
-    order = rng.permutation(len(next(iter(y.values()))))
-    num_test = max(1, int(len(order) * TEST_FRACTION))
-    num_val = max(1, int(len(order) * VALIDATION_FRACTION))
-    test, val, train = np.split(order, [num_test, num_test + num_val])
-    return tuple(
-        (
-            {name: array[part] for name, array in x.items()},
-            {name: array[part] for name, array in y.items()},
-        )
-        for part in (train, val, test)
+    # Shuffle, then group the samples by class; evenly spaced picks from this order take
+    # every class in proportion.
+    order = rng.permutation(len(x))
+    order = order[np.argsort(stratum(y["kind"])[order], kind="stable")]
+    test, rest = take_evenly(order, max(1, int(len(x) * TEST_FRACTION)))
+    val, train = take_evenly(rest, max(1, int(len(x) * VALIDATION_FRACTION)))
+    return tuple((x[part], take(y, part)) for part in (train, val, test))
+
+
+def stratum(y):
+    """The class each sample is stratified by; with several tags, its rarest (-1: no tag)."""
+    if y.ndim == 1:
+        return y
+    counts = y.sum(axis=0)
+    return np.where(
+        y.any(axis=1), np.argmin(np.where(y > 0, counts, np.inf), axis=1), -1
     )
+
+
+def take_evenly(order, count):
+    """`count` evenly spaced entries of `order`, and the others."""
+    taken = np.zeros(len(order), dtype=bool)
+    taken[np.linspace(0, len(order), count, endpoint=False).astype(int)] = True
+    return order[taken], order[~taken]
+
+
+def class_counts(y, label_names):
+    """How many samples of each class y holds (multilabel: how many carry each tag)."""
+    if y.ndim == 1:
+        counts = np.bincount(y.astype(int), minlength=len(label_names))
+    else:
+        counts = y.sum(axis=0).astype(int)
+    return dict(zip(label_names, counts.tolist()))
 
 
 # ## 3. Build the model
@@ -345,8 +469,10 @@ def build_model(x_train, y_train, label_names):
     training split."""
     # signal: a stacked GRU
     signal_input = keras.Input(shape=SIGNAL_SHAPE, name="signal")
-    normalizer = layers.Normalization()  # per-feature mean and variance
-    normalizer.adapt(x_train["signal"])
+    mean, variance = feature_statistics(
+        x_train["signal"]
+    )  # reads the training split once
+    normalizer = layers.Normalization(mean=mean, variance=variance)  # per-feature
     x = normalizer(signal_input)
     # Every recurrent layer returns its whole sequence: the next layer, and the per-step outputs,
     # read one vector per time step.
@@ -578,7 +704,7 @@ def export_model(model, export_format, output_dir):
 
 def main(args):
     # First: a TensorFlow cluster must be set up before TensorFlow does anything else.
-    scope, worker, _ = set_up_distribution(args.distribute)
+    scope, worker, workers = set_up_distribution(args.distribute)
     keras.utils.set_random_seed(args.seed)  # seeds Python, NumPy and the backend
     rng = np.random.default_rng(args.seed)
     if args.mixed_precision:
@@ -597,28 +723,57 @@ def main(args):
     else:
         data_path = args.data
 
+    # Split the samples.csv rows, not the samples: no file is read yet.
     x, targets = load_dataset(data_path)
     y, label_names = encode_targets(targets)
     (x_train, y_train), (x_val, y_val), (x_test, y_test) = split_dataset(x, y, rng)
     # The data is good: from here on the output folder belongs to this run.
     # A run resumed from its backup continues its training log.
     start_outputs(output_dir, resuming=args.resume and (output_dir / "backup").is_dir())
-    num_train, num_val, num_test = (
-        len(split["kind"]) for split in (y_train, y_val, y_test)
+    fitted = {}
+    # Read samples to the model's inputs.
+    encode = functools.partial(encode_samples, fitted=fitted)
+    # What build_model fits its input statistics on: the training split's signal, read once.
+    train_split = {
+        "signal": SampleBatches(
+            only(x_train, "signal"),
+            y_train,
+            args.batch_size,
+            encode=lambda samples: np.stack([sample["signal"] for sample in samples]),
+        ),
+    }
+    # Every worker reads its own share of the files (all of them when training on one machine).
+    train_batches = SampleBatches(
+        *shard(x_train, y_train, worker, workers),
+        args.batch_size,
+        encode,
+        shuffle_seed=args.seed,
     )
-    print(f"{num_train} training, {num_val} validation, {num_test} test samples")
+    val_batches = SampleBatches(
+        *shard(x_val, y_val, worker, workers), args.batch_size, encode
+    )
+    test_batches = SampleBatches(
+        *shard(x_test, y_test, worker, workers), args.batch_size, encode
+    )
+    print(
+        f"{len(x_train)} training, {len(x_val)} validation, {len(x_test)} test samples"
+    )
+    for name, split in (("training", y_train), ("validation", y_val), ("test", y_test)):
+        counts = class_counts(split["kind"], label_names["kind"])
+        print(
+            f"Classes in the {name} split: "
+            + ", ".join(f"{label} {count}" for label, count in counts.items())
+        )
 
     # Progress bars on a terminal; one line per epoch (EpochLines) in a log file or pipe.
     progress_bars = args.verbose or (sys.stdout.isatty() and not args.quiet)
     with scope:
-        model = build_model(x_train, y_train, label_names)
+        model = build_model(train_split, y_train, label_names)
         compile_model(model, args.learning_rate)
         model.summary()
         history = model.fit(
-            x_train,
-            y_train,
-            validation_data=(x_val, y_val),
-            batch_size=args.batch_size,
+            train_batches,
+            validation_data=val_batches,
             epochs=args.epochs,
             callbacks=make_callbacks(args, output_dir, progress_bars),
             verbose=int(progress_bars),
@@ -631,9 +786,7 @@ def main(args):
 
     # ## 5. Evaluate, save and predict
     # The test split played no part in training or model selection: this is the honest score.
-    results = model.evaluate(
-        x_test, y_test, batch_size=args.batch_size, return_dict=True, verbose=0
-    )
+    results = model.evaluate(test_batches, return_dict=True, verbose=0)
     metrics = {name: float(value) for name, value in results.items()}
     (output_dir / "metrics.json").write_text(json.dumps(metrics, indent=2) + "\n")
     print(
@@ -648,16 +801,17 @@ def main(args):
     model = keras.models.load_model(output_dir / "model.keras")
     if args.export:
         export_model(model, args.export, output_dir)
+    samples, targets = test_batches[0]
     predictions = model.predict(
-        {name: array[:5] for name, array in x_test.items()}, verbose=0
+        {name: array[:5] for name, array in samples.items()}, verbose=0
     )
-    for prediction, target in zip(predictions["kind"], y_test["kind"][:5]):
+    for prediction, target in zip(predictions["kind"], targets["kind"][:5]):
         names = label_names["kind"]
         print(
             f"kind: predicted {describe_kind(prediction, names)}, true {describe_label_kind(target, names)}"
         )
     for prediction, target in zip(
-        predictions["running_sum"], y_test["running_sum"][:5]
+        predictions["running_sum"], targets["running_sum"][:5]
     ):
         names = label_names["running_sum"]
         print(

@@ -87,20 +87,26 @@ SERIES = "a,b\n" + "1,2\n" * 4
     [
         (None, {}, "error: data/samples.csv not found"),
         ("signal,kind\n", {}, "error: data/samples.csv has no rows"),
-        ("signal,kind\ns.csv,slow\n", {"s.csv": SERIES}, "has no 'level' column"),
-        ("signal,kind,level\nno.csv,slow,1 2 3 4\n", {}, "error: cannot read data/no.csv"),
         (
             "signal,kind,level\ns.csv,slow,1 2 3 4\n",
+            {"s.csv": SERIES},
+            "error: data/samples.csv has 1 row(s); the training, validation and test splits need 3",
+        ),
+        ("signal,kind\n" + "s.csv,slow\n" * 3, {"s.csv": SERIES}, "has no 'level' column"),
+        # A missing file is found before training; a bad one when it is read.
+        ("signal,kind,level\n" + "no.csv,slow,1 2 3 4\n" * 3, {}, "error: cannot read data/no.csv"),
+        (
+            "signal,kind,level\n" + "s.csv,slow,1 2 3 4\n" * 3,
             {"s.csv": "a,b\n1,2\n"},
             "1 rows of 2 numbers; expected (4, 2)",
         ),
         (
-            "signal,kind,level\ns.csv,medium,1 2 3 4\n",
+            "signal,kind,level\n" + "s.csv,medium,1 2 3 4\n" * 3,
             {"s.csv": SERIES},
             "error: unknown label(s) medium; expected one of: slow, fast",
         ),
         (
-            "signal,kind,level\ns.csv,slow,1 2 3\n",
+            "signal,kind,level\n" + "s.csv,slow,1 2 3\n" * 3,
             {"s.csv": SERIES},
             "error: level row 1: 3 values, one per time step needs 4",
         ),

@@ -4,6 +4,8 @@ synthetic data, and described the same way by kgen's own lint and summary as by 
 import json
 import math
 import re
+import subprocess
+import sys
 from pathlib import Path
 
 import numpy as np
@@ -113,3 +115,64 @@ def test_table_inputs_with_two_outputs(text, tmp_path, run_script):
     assert header == ("photo," if "photo" in text else "") + "age,weight,kind,price"
     metrics = json.loads((tmp_path / "output" / "metrics.json").read_text())
     assert set(metrics) == {"loss", "kind_loss", "kind_accuracy", "price_loss", "price_mae", "price_r2"}
+
+
+def test_samples_csv_files_are_read_while_training(tmp_path, run_script):
+    """Only samples.csv is read up front: a file that turns out unreadable is reported when its
+    batch is read, after the split and the model are made, not before."""
+    spec = load_spec(SPECS[0].parent / "two_image_inputs.toml")
+    script = tmp_path / "train.py"
+    source = generate.render(spec)
+    assert "train_batches = SampleBatches(" in source and "train_batches," in source
+    script.write_text(source)
+    run_script(script, "--synthetic", 40, "--epochs", 1)
+    data = tmp_path / "output" / "synthetic_data"
+    for sketch in (data / "sketch").iterdir():
+        sketch.write_bytes(b"not an image")
+    result = subprocess.run(
+        [sys.executable, "train.py", "--data", data, "--epochs", "1", "--output-dir", "again"],
+        cwd=tmp_path,
+        capture_output=True,
+        text=True,
+        timeout=600,
+    )
+    assert result.returncode != 0 and "Traceback" not in result.stderr
+    assert re.match(
+        r"error: cannot read .*sketch/\d+\.png: not an image", result.stderr.splitlines()[-1]
+    )
+    assert "28 training, 6 validation, 6 test samples" in result.stdout
+    assert 'Model: "same_scene"' in result.stdout
+
+
+def test_samples_csv_splits_are_stratified(tmp_path, run_script):
+    """Several outputs: the splits keep the first classification output's class proportions."""
+    spec = load_spec(SPECS[0].parent / "sequence_two_outputs.toml")
+    script = tmp_path / "train.py"
+    script.write_text(generate.render(spec))
+    run_script(script, "--synthetic", 100, "--epochs", 1)
+    data = tmp_path / "output" / "synthetic_data"
+    # Uneven classes, in file order: 70 slow, 20 medium, 10 fast.
+    lines = (data / "samples.csv").read_text().splitlines()
+    header = lines[0].split(",")
+    kind = header.index("kind")
+    rows = []
+    for index, line in enumerate(lines[1:]):
+        cells = line.split(",")
+        cells[kind] = "slow" if index < 70 else "medium" if index < 90 else "fast"
+        rows.append(",".join(cells))
+    (data / "samples.csv").write_text("\n".join([lines[0], *rows]) + "\n")
+    result = run_script(script, "--data", data, "--epochs", 1, "--output-dir", "again")
+    splits = dict(
+        re.findall(r"^Classes in the (\w+) split: (.*)$", result.stdout, re.MULTILINE)
+    )
+    assert set(splits) == {"training", "validation", "test"}
+    counts = {
+        name: {label: int(count) for label, count in (part.split() for part in text.split(", "))}
+        for name, text in splits.items()
+    }
+    whole = {"slow": 70, "medium": 20, "fast": 10}
+    assert {label: sum(split[label] for split in counts.values()) for label in whole} == whole
+    for split in counts.values():
+        size = sum(split.values())
+        for label, count in split.items():
+            assert abs(count - size * whole[label] / 100) <= 1, (split, whole)

@@ -303,7 +303,8 @@ def write_synthetic_dataset(data_dir, num_samples, rng, target_columns):
 class SampleBatches(keras.utils.PyDataset):
     """(samples, targets) batches read from the sample files while the model trains: worker
     threads read ahead of the training step, so memory holds a few batches, not the dataset.
-    `encode` turns a list of samples into the model's input array."""
+    `encode` turns a list of samples into the model's input array. The targets `y` are an array,
+    or a dict of arrays keyed by output name."""
 
     def __init__(self, paths, y, batch_size, encode=np.stack, shuffle_seed=None):
         super().__init__(workers=READ_WORKERS)
@@ -317,10 +318,8 @@ class SampleBatches(keras.utils.PyDataset):
 
     def __getitem__(self, index):
         rows = self.order[index * self.batch_size : (index + 1) * self.batch_size]
-        return (
-            self.encode([read_sample_or_exit(self.paths[row]) for row in rows]),
-            self.y[rows],
-        )
+        samples = [read_sample_or_exit(self.paths[row]) for row in rows]
+        return self.encode(samples), take(self.y, rows)
 
     @property
     def sample_shape(self):
@@ -350,8 +349,8 @@ def feature_statistics(batches):
 def shard(x, y, worker, workers):
     """A worker's share of a split: every workers-th sample, as many on every worker (they step
     together, so none may run out of batches first)."""
-    usable = len(x) - len(x) % workers
-    return x[worker:usable:workers], y[worker:usable:workers]
+    rows = np.arange(worker, len(x) - len(x) % workers, workers)
+    return x[rows], take(y, rows)
 
 
 def read_sample_or_exit(path, read=read_sample):
@@ -360,6 +359,13 @@ def read_sample_or_exit(path, read=read_sample):
         return read(path)
     except (OSError, ValueError, EOFError) as error:
         raise SystemExit(f"error: cannot read {path}: {error}") from None
+
+
+def take(y, rows):
+    """These rows of y: an array, or each array of a dict of them."""
+    if isinstance(y, dict):  # several outputs
+        return {name: array[rows] for name, array in y.items()}
+    return y[rows]
 
 
 def encode_labels(targets, columns):
