@@ -23,6 +23,8 @@ BACKEND_PACKAGES = {
     for backend, number in BACKENDS.items()
     if backend != "tensorflow"
 }
+# --export onnx on PyTorch: torch.onnx's exporter, and onnxruntime to check what it wrote.
+BACKEND_PACKAGES["torch"] += ["onnx==1.23.2", "onnxscript==0.7.2", "onnxruntime==1.32.0"]
 # One script per modality, spread over tasks and architectures.
 REPRESENTATIVE = [
     ("binary", "vector", None),
@@ -104,6 +106,38 @@ def test_scale_out_options_run_on_backend(backend, tmp_path, request):
     )  # fmt: skip
     expected = "Data-parallel training on 1 device(s)" if backend == "jax" else "using one device"
     assert expected in result.stdout
+
+
+ONNX_CHECK = """
+import keras, numpy as np, onnxruntime
+model = keras.models.load_model("output/model.keras")
+session = onnxruntime.InferenceSession("output/model.onnx")
+x = np.random.default_rng(0).uniform(0, 255, (4, *model.input.shape[1:])).astype("float32")
+served = session.run(None, {session.get_inputs()[0].name: x})[0]
+print(float(np.abs(served - model.predict(x, verbose=0)).max()))
+"""
+
+
+def test_onnx_export_on_torch_predicts_as_keras_does(tmp_path, request):
+    """--export onnx on PyTorch: onnxruntime's outputs are Keras's predictions, in inference mode
+    (an image script's augmentation layers switched off)."""
+    python = backend_python(request.config.cache.mkdir("kgen-backends"), "torch")
+    (tmp_path / "train.py").write_text(
+        generate.render(generate.ScriptSpec.build("multiclass", "image"))
+    )
+    result = run_on_backend(
+        python, "torch", tmp_path, "--synthetic", 60, "--epochs", 1, "--export", "onnx"
+    )
+    assert "Exported output/model.onnx" in result.stdout
+    check = subprocess.run(
+        [python, "-c", ONNX_CHECK],
+        cwd=tmp_path,
+        env={**os.environ, "KERAS_BACKEND": "torch"},
+        check=True,
+        capture_output=True,
+        text=True,
+    )
+    assert float(check.stdout.split()[-1]) < 1e-4
 
 
 # Named inputs and outputs, per-step outputs and masked padding, beyond one input and one output.

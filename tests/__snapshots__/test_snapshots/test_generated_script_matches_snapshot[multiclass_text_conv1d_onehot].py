@@ -663,10 +663,21 @@ def balanced_class_weights(y, label_names):
 def export_model(model, export_format, output_dir):
     """A serving artifact beside model.keras, computing in inference mode (no augmentation, no
     dropout): a TensorFlow SavedModel folder, its endpoint `serve`, or an ONNX file."""
+    # What the artifact takes: the model's inputs, any batch size.
+    signature = [
+        keras.tree.map_structure(
+            lambda x: keras.InputSpec(shape=x.shape, dtype=x.dtype), model.input
+        )
+    ]
     try:
         if export_format == "onnx":
+            # model(x) would leave augmentation layers in training mode: export a model that
+            # calls it with training=False.
+            serving = keras.Model(model.inputs, model(model.inputs, training=False))
             path = output_dir / "model.onnx"
-            model.export(str(path), format="onnx")
+            serving.export(
+                str(path), format="onnx", input_signature=signature, verbose=False
+            )
         else:
             # Not model.export(): its endpoint calls model(x), where augmentation layers default
             # to training mode; this one passes training=False.
@@ -676,12 +687,7 @@ def export_model(model, export_format, output_dir):
             archive.add_endpoint(
                 name="serve",
                 fn=lambda inputs: model(inputs, training=False),
-                input_signature=[
-                    keras.tree.map_structure(
-                        lambda x: keras.InputSpec(shape=x.shape, dtype=x.dtype),
-                        model.input,
-                    )
-                ],
+                input_signature=signature,
             )
             archive.write_out(str(path), verbose=False)
     except (ImportError, NotImplementedError, ValueError) as error:
