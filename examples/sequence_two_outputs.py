@@ -425,9 +425,8 @@ def encode_targets(targets):
 
 # ## 2. Split and preprocess
 def split_dataset(x, y, rng):
-    """Hold out the validation and test splits, stratified by the classes of kind:
-    each keeps them in the proportions of the whole set, with the same samples of every input
-    and output."""
+    """Hold out the validation and test splits, stratified: each keeps the classes in the
+    proportions of the whole set."""
     # Shuffle, then group the samples by class; evenly spaced picks from this order take
     # every class in proportion.
     order = rng.permutation(len(x))
