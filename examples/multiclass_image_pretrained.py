@@ -226,8 +226,12 @@ def to_array(images, shape):
 
 
 def synthetic_sample(rng, signal):
-    """Noise whose brightness grows with `signal` (0 to 1)."""
-    return (rng.uniform(0, 155, IMAGE_SHAPE) + 100 * signal).astype("uint8")
+    """Noisy horizontal stripes, finer as `signal` grows (0 to 1). Stripes, not brightness: the
+    model normalises each image on its own, which would erase a brightness signal."""
+    shape = IMAGE_SHAPE
+    rows = np.arange(shape[0])[:, np.newaxis, np.newaxis]
+    stripes = 50 * np.sin(rows * (0.3 + 1.2 * signal) + rng.uniform(0, 2 * np.pi))
+    return (rng.uniform(50, 150, shape) + stripes).astype("uint8")
 
 
 def write_sample(path, sample):
@@ -403,6 +407,8 @@ def split_dataset(x, y, rng):
     order = order[np.argsort(stratum(y)[order], kind="stable")]
     test, rest = take_evenly(order, max(1, int(len(x) * TEST_FRACTION)))
     val, train = take_evenly(rest, max(1, int(len(x) * VALIDATION_FRACTION)))
+    # The picks come out grouped by class: each split in a random order again.
+    train, val, test = (rng.permutation(split) for split in (train, val, test))
     return (x[train], y[train]), (x[val], y[val]), (x[test], y[test])
 
 

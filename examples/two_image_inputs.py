@@ -181,8 +181,11 @@ def read_image(path, shape):
 
 
 def synthetic_image(rng, signal, shape):
-    """Noise whose brightness grows with `signal` (0 to 1)."""
-    return (rng.uniform(0, 155, shape) + 100 * signal).astype("uint8")
+    """Noisy horizontal stripes, finer as `signal` grows (0 to 1). Stripes, not brightness: the
+    model normalises each image on its own, which would erase a brightness signal."""
+    rows = np.arange(shape[0])[:, np.newaxis, np.newaxis]
+    stripes = 50 * np.sin(rows * (0.3 + 1.2 * signal) + rng.uniform(0, 2 * np.pi))
+    return (rng.uniform(50, 150, shape) + stripes).astype("uint8")
 
 
 # How each input's files are read: to a decoded sample of its shape.
@@ -413,6 +416,8 @@ def split_dataset(x, y, rng):
     order = order[np.argsort(stratum(y["same"])[order], kind="stable")]
     test, rest = take_evenly(order, max(1, int(len(x) * TEST_FRACTION)))
     val, train = take_evenly(rest, max(1, int(len(x) * VALIDATION_FRACTION)))
+    # The picks come out grouped by class: each split in a random order again.
+    train, val, test = (rng.permutation(split) for split in (train, val, test))
     return tuple((x[part], take(y, part)) for part in (train, val, test))
 
 

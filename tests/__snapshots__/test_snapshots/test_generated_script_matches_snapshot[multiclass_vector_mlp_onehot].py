@@ -278,6 +278,8 @@ def split_dataset(x, y, rng):
     order = order[np.argsort(stratum(y)[order], kind="stable")]
     test, rest = take_evenly(order, max(1, int(len(x) * TEST_FRACTION)))
     val, train = take_evenly(rest, max(1, int(len(x) * VALIDATION_FRACTION)))
+    # The picks come out grouped by class: each split in a random order again.
+    train, val, test = (rng.permutation(split) for split in (train, val, test))
     return (x[train], y[train]), (x[val], y[val]), (x[test], y[test])
 
 

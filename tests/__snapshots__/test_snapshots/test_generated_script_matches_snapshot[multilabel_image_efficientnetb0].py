@@ -220,8 +220,12 @@ def to_array(images, shape):
 
 
 def synthetic_sample(rng, signal):
-    """Noise whose brightness grows with `signal` (0 to 1)."""
-    return (rng.uniform(0, 155, IMAGE_SHAPE) + 100 * signal).astype("uint8")
+    """Noisy horizontal stripes, finer as `signal` grows (0 to 1). Stripes, not brightness: the
+    model normalises each image on its own, which would erase a brightness signal."""
+    shape = IMAGE_SHAPE
+    rows = np.arange(shape[0])[:, np.newaxis, np.newaxis]
+    stripes = 50 * np.sin(rows * (0.3 + 1.2 * signal) + rng.uniform(0, 2 * np.pi))
+    return (rng.uniform(50, 150, shape) + stripes).astype("uint8")
 
 
 def write_sample(path, sample):
@@ -287,8 +291,13 @@ def write_synthetic_dataset(data_dir, num_samples, rng, target_columns):
     (data_dir / "samples").mkdir(parents=True, exist_ok=True)
     rows = []
     for index in range(num_samples):
-        tags = [tag for tag in ("red", "green", "blue") if rng.random() < 0.5]
-        signal = len(tags) / 3
+        signal = rng.random()
+        # A tag per threshold the signal passes: which tags a sample has is learnable from it.
+        tags = [
+            tag
+            for rank, tag in enumerate(("red", "green", "blue"))
+            if signal > (rank + 0.5) / 3
+        ]
         targets = [" ".join(tags)] * len(target_columns)
         filename = f"samples/{index:05d}{FILE_SUFFIXES[0]}"
         write_sample(data_dir / filename, synthetic_sample(rng, signal))
@@ -401,6 +410,8 @@ def split_dataset(x, y, rng):
     order = order[np.argsort(stratum(y)[order], kind="stable")]
     test, rest = take_evenly(order, max(1, int(len(x) * TEST_FRACTION)))
     val, train = take_evenly(rest, max(1, int(len(x) * VALIDATION_FRACTION)))
+    # The picks come out grouped by class: each split in a random order again.
+    train, val, test = (rng.permutation(split) for split in (train, val, test))
     return (x[train], y[train]), (x[val], y[val]), (x[test], y[test])
 
 
