@@ -8,6 +8,11 @@ split. Reported per run: test accuracy, the baseline's, the epochs trained, the 
 best validation loss, and the wall time.
 
     python benchmarks/bench_series_learning.py [dataset ...] [-- script options]
+
+Measured on two shared CPU cores (walls are rough), PATIENCE = 10 alone vs PATIENCE_STEPS = 125:
+    gunpoint         0.533 -> 1.000 (baseline 0.967), 30 -> 149 epochs, 52 s -> 250-310 s
+    basic_motions    0.917 -> 0.833 (baseline 0.667), 49 -> 103 epochs, 38 s -> 60 s
+    japanese_vowels  1.000 -> 1.000 (baseline 1.000), 32 epochs both (14 steps an epoch)
 """
 
 import csv
