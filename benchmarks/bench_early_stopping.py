@@ -1,9 +1,9 @@
 """Does early stopping, not the --epochs cap, end training at the README's data sizes? (issue 15)
 
 Each dataset ships offline with scikit-learn and is laid out as the README says; the default
-script (EPOCHS = 200, PATIENCE = 10, PATIENCE_STEPS = 125) runs with no option but --data.
-Reported per run: the epochs trained, the epoch with the best validation loss, whether the
-script said the cap ended training, the test metric and the wall time.
+script (EPOCHS = 200, PATIENCE = 10) runs with no option but --data. Reported per run: the
+epochs trained, the epoch with the best validation loss, whether the script said the cap ended
+training, the test metric and the wall time.
 
     python benchmarks/bench_early_stopping.py [dataset ...]   # default: all of them
 """

@@ -160,69 +160,40 @@ def test_small_grayscale_image_set_matches_logistic_regression(tmp_path, run_scr
     assert metrics["accuracy"] >= score - 0.03, (metrics, score)
 
 
-def write_series_folders(directory, frame, labels, prefix, column):
-    """sktime's nested frame as the README's whole-series layout: one CSV file per series (a
-    header row, one row per time step, one column per channel) in a folder per class."""
-    for index, (_, row) in enumerate(frame.iterrows()):
-        series = np.stack([cell.to_numpy() for cell in row], axis=1)
-        folder = directory / f"{prefix}_{labels[index]}"
-        folder.mkdir(parents=True, exist_ok=True)
-        with open(folder / f"{index:03d}.csv", "w", newline="") as handle:
-            writer = csv.writer(handle)
-            writer.writerow([f"{column}_{k + 1}" for k in range(series.shape[1])])
-            writer.writerows(series.tolist())
-
-
-def whole_series_baseline(script, data_dir):
-    """Logistic regression on the standardised series, zero-padded to the longest training
-    series and flattened, fitted on the script's own training split; its test accuracy."""
+def test_japanese_vowels_whole_series_matches_logistic_regression(tmp_path, run_script):
+    """Whole-series classification (issue 11): sktime's bundled JapaneseVowels, 640 utterances
+    of 7 to 29 time steps x 12 cepstrum coefficients by 9 speakers, one CSV file per series in
+    class folders, default settings. Baseline: logistic regression on the standardised series,
+    zero-padded to the longest training series and flattened, fitted on the script's own
+    training split."""
     from sklearn.linear_model import LogisticRegression
     from sklearn.pipeline import make_pipeline
     from sklearn.preprocessing import StandardScaler
+    from sktime.datasets import load_japanese_vowels
+
+    frame, speakers = load_japanese_vowels(return_X_y=True)
+    for index, (_, row) in enumerate(frame.iterrows()):
+        series = np.stack([cell.to_numpy() for cell in row], axis=1)
+        folder = tmp_path / "vowels" / f"speaker_{speakers[index]}"
+        folder.mkdir(parents=True, exist_ok=True)
+        with open(folder / f"{index:03d}.csv", "w", newline="") as handle:
+            writer = csv.writer(handle)
+            writer.writerow([f"coefficient_{k + 1}" for k in range(series.shape[1])])
+            writer.writerows(series.tolist())
+    script = generate_script(tmp_path, "multiclass", "timeseries")  # default settings throughout
+    result = run_script(script, "--data", "vowels", "--output-dir", "out")
+    assert "640 series of 7 to 29 time steps, 12 features" in result.stdout
+    metrics = json.loads((tmp_path / "out" / "metrics.json").read_text())
 
     module = load_module(script)
     rng = np.random.default_rng(module.SEED)
-    splits, _ = module.load_whole_series(data_dir, module.TARGET_COLUMNS, rng)
+    splits, _ = module.load_whole_series(tmp_path / "vowels", module.TARGET_COLUMNS, rng)
     (x_train, y_train), _, (x_test, y_test) = splits
 
     def flat(x):
         return np.where(x == module.PAD_VALUE, 0.0, x).reshape(len(x), -1)
 
     baseline = make_pipeline(StandardScaler(), LogisticRegression(max_iter=5000))
-    return baseline.fit(flat(x_train), y_train).score(flat(x_test), y_test)
-
-
-def test_japanese_vowels_whole_series_matches_logistic_regression(tmp_path, run_script):
-    """Whole-series classification (issue 11): sktime's bundled JapaneseVowels, 640 utterances
-    of 7 to 29 time steps x 12 cepstrum coefficients by 9 speakers, one CSV file per series in
-    class folders, default settings."""
-    from sktime.datasets import load_japanese_vowels
-
-    frame, speakers = load_japanese_vowels(return_X_y=True)
-    write_series_folders(tmp_path / "vowels", frame, speakers, "speaker", "coefficient")
-    script = generate_script(tmp_path, "multiclass", "timeseries")  # default settings throughout
-    result = run_script(script, "--data", "vowels", "--output-dir", "out")
-    assert "640 series of 7 to 29 time steps, 12 features" in result.stdout
-    metrics = json.loads((tmp_path / "out" / "metrics.json").read_text())
-
-    score = whole_series_baseline(script, tmp_path / "vowels")
+    score = baseline.fit(flat(x_train), y_train).score(flat(x_test), y_test)
     print(f"JapaneseVowels: script accuracy {metrics['accuracy']:.3f}, baseline {score:.3f}")
-    assert metrics["accuracy"] >= score - 0.03, (metrics, score)
-
-
-def test_gunpoint_whole_series_matches_logistic_regression(tmp_path, run_script):
-    """sktime's bundled GunPoint, 200 univariate series of 150 steps, two classes: 140 training
-    series are 5 batches an epoch, and the loss stays flat for some 30 epochs before it falls.
-    Ten epochs' patience stopped it there (accuracy 0.53); PATIENCE_STEPS waits long enough."""
-    from sktime.datasets import load_gunpoint
-
-    frame, labels = load_gunpoint(return_X_y=True)
-    write_series_folders(tmp_path / "gunpoint", frame, labels, "class", "position")
-    script = generate_script(tmp_path, "multiclass", "timeseries")  # default settings throughout
-    result = run_script(script, "--data", "gunpoint", "--output-dir", "out")
-    assert "200 series of 150 to 150 time steps, 1 features" in result.stdout
-    metrics = json.loads((tmp_path / "out" / "metrics.json").read_text())
-
-    score = whole_series_baseline(script, tmp_path / "gunpoint")
-    print(f"GunPoint: script accuracy {metrics['accuracy']:.3f}, baseline {score:.3f}")
     assert metrics["accuracy"] >= score - 0.03, (metrics, score)

@@ -46,9 +46,6 @@ BATCH_SIZE = 32
 SEED = 42
 LEARNING_RATE = 1e-3
 PATIENCE = 10  # epochs without validation improvement before training stops
-# Patience lasts at least this many training steps too: a small dataset has few batches an
-# epoch, and some (GunPoint: 5) keep a flat loss for longer than ten epochs before they learn.
-PATIENCE_STEPS = 125
 VALIDATION_FRACTION = 0.15
 TEST_FRACTION = 0.15
 # What a run writes to --output-dir, files and folders (an earlier run's are deleted when
@@ -102,8 +99,7 @@ def parse_args():
         "--patience",
         type=int,
         default=PATIENCE,
-        help="epochs without validation improvement before training stops "
-        f"(at least {PATIENCE_STEPS} training steps' worth)",
+        help="epochs without validation improvement before training stops",
     )
     parser.add_argument(
         "--image-size",
@@ -622,13 +618,11 @@ def start_outputs(output_dir, resuming):
             path.unlink(missing_ok=True)
 
 
-def make_callbacks(args, output_dir, progress_bars, steps_per_epoch, backup="backup"):
-    # --patience epochs, or more where they would be fewer than PATIENCE_STEPS training steps.
-    patience = max(args.patience, math.ceil(PATIENCE_STEPS / steps_per_epoch))
+def make_callbacks(args, output_dir, progress_bars, backup="backup"):
     callbacks = [
         # Stop once validation loss stalls, and keep the best weights rather than the last.
         keras.callbacks.EarlyStopping(
-            monitor="val_loss", patience=patience, restore_best_weights=True
+            monitor="val_loss", patience=args.patience, restore_best_weights=True
         ),
         keras.callbacks.ModelCheckpoint(
             str(output_dir / "checkpoint.keras"),
@@ -636,7 +630,7 @@ def make_callbacks(args, output_dir, progress_bars, steps_per_epoch, backup="bac
             save_best_only=True,
         ),
         keras.callbacks.ReduceLROnPlateau(
-            monitor="val_loss", factor=0.5, patience=max(1, patience // 2)
+            monitor="val_loss", factor=0.5, patience=max(1, args.patience // 2)
         ),
         keras.callbacks.CSVLogger(str(output_dir / "training_log.csv"), append=True),
     ]
@@ -831,7 +825,6 @@ def main(args):
     )
     # Progress bars on a terminal; one line per epoch (EpochLines) in a log file or pipe.
     progress_bars = args.verbose or (sys.stdout.isatty() and not args.quiet)
-    steps_per_epoch = math.ceil(len(x_train) / args.batch_size)
     with scope:
         model = build_model(
             train_split, y_train, label_names, augment=not args.no_augment
@@ -843,7 +836,7 @@ def main(args):
             validation_data=val_batches,
             epochs=args.epochs,
             class_weight=class_weight,
-            callbacks=make_callbacks(args, output_dir, progress_bars, steps_per_epoch),
+            callbacks=make_callbacks(args, output_dir, progress_bars),
             verbose=int(progress_bars),
         )
         if len(history.epoch) == args.epochs:
