@@ -34,6 +34,7 @@ import numpy as np
 from kgen import generate
 
 CLASSES = ("class_a", "class_b", "class_c")
+IMAGE_SIZE = (128, 128)  # both scripts resize the 160x200 JPEGs to this
 SUFFIX = {"image": ".jpg", "text": ".txt", "audio": ".wav"}
 ENV = {**os.environ, "TF_CPP_MIN_LOG_LEVEL": "3", "TF_ENABLE_ONEDNN_OPTS": "0"}
 
@@ -70,7 +71,7 @@ data, modality = sys.argv[1], sys.argv[2]
 common = dict(batch_size=32, validation_split=0.3, subset="both", seed=42, label_mode="int")
 if modality == "image":
     train_ds, val_ds = keras.utils.image_dataset_from_directory(
-        data, image_size=train.IMAGE_SHAPE[:2], **common
+        data, image_size=IMAGE_SIZE, **common
     )
 elif modality == "text":
     train_ds, val_ds = keras.utils.text_dataset_from_directory(data, **common)
@@ -191,13 +192,16 @@ def main() -> None:
                 raise SystemExit("bench_data: no make_callbacks(...) in the generated fit()")
             (work / "train.py").write_text(source)
             reference = EPOCH_TIMER + REFERENCE.replace("list(CLASSES)", repr(list(CLASSES)))
+            reference = reference.replace("IMAGE_SIZE", repr(IMAGE_SIZE))
+            # The generated script picks its image size from the files: give it the reference's.
+            size = ["--image-size", *map(str, IMAGE_SIZE)] if modality == "image" else []
             (work / "reference.py").write_text(reference)
             for count in (args.n, 8 * args.n):
                 data = work / f"data_{count}"
                 write_files(data, modality, count, rng)
                 for name, command in [
                     ("generated", [sys.executable, "train.py", "--data", str(data),
-                                   "--epochs", "1", "--output-dir", str(work / "out")]),
+                                   "--epochs", "1", "--output-dir", str(work / "out"), *size]),
                     ("reference", [sys.executable, "reference.py", str(data), modality]),
                 ]:  # fmt: skip
                     figures = peak_rss_run(command, work)
