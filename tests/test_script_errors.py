@@ -4,6 +4,7 @@ import os
 import subprocess
 import sys
 
+import numpy as np
 import pytest
 
 from kgen import generate
@@ -174,6 +175,26 @@ def test_text_that_is_not_utf8_is_named(tmp_path):
         result,
         "error: cannot read data/neg/latin.txt: not UTF-8 text (byte 0xe9 at 3); save it as UTF-8",
     )
+
+
+def test_file_broken_past_its_header_stops_training_with_one_line(tmp_path):
+    """A JPEG cut short passes the header checks made before training; it fails only when a
+    reading thread decodes it, mid-epoch. That thread's error still comes out as one line."""
+    import io
+
+    from PIL import Image
+
+    rng = np.random.default_rng(0)
+    for index in range(96):
+        folder = tmp_path / "data" / ("a" if index % 2 else "b")
+        folder.mkdir(parents=True, exist_ok=True)
+        Image.fromarray(rng.integers(0, 255, (16, 16, 3), dtype="uint8")).save(folder / f"{index}.png")
+    jpeg = io.BytesIO()
+    Image.fromarray(rng.integers(0, 255, (64, 64, 3), dtype="uint8")).save(jpeg, "JPEG")
+    (tmp_path / "data" / "a" / "cut.jpg").write_bytes(jpeg.getvalue()[:2000])
+    result = run_generated(tmp_path, "binary", "image", "--data", "data", "--epochs", "2")
+    assert "Trainable params" in result.stdout  # the model was built: training had begun
+    assert_one_line_error(result, "error: cannot read data/a/cut.jpg: image file is truncated")
 
 
 def test_unreadable_image_message_has_no_object_repr(tmp_path):

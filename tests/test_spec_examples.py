@@ -123,7 +123,7 @@ def test_samples_csv_files_are_read_while_training(tmp_path, run_script):
     spec = load_spec(SPECS[0].parent / "two_image_inputs.toml")
     script = tmp_path / "train.py"
     source = generate.render(spec)
-    assert "train_batches = SampleBatches(" in source and "train_batches," in source
+    assert "train_batches = SampleBatches(" in source and "feed(train_batches)," in source
     script.write_text(source)
     run_script(script, "--synthetic", 40, "--epochs", 1)
     data = tmp_path / "output" / "synthetic_data"

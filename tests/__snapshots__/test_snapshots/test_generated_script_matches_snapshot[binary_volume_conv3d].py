@@ -268,7 +268,7 @@ class SampleBatches(keras.utils.PyDataset):
     def __init__(self, paths, y, batch_size, encode=np.stack, shuffle_seed=None):
         super().__init__(workers=READ_WORKERS)
         self.paths, self.y, self.batch_size, self.encode = paths, y, batch_size, encode
-        self.order = np.arange(len(paths))
+        self.order, self.shuffle_seed = np.arange(len(paths)), shuffle_seed
         self.rng = None if shuffle_seed is None else np.random.default_rng(shuffle_seed)
         self.on_epoch_end()
 
@@ -277,6 +277,10 @@ class SampleBatches(keras.utils.PyDataset):
 
     def __getitem__(self, index):
         rows = self.order[index * self.batch_size : (index + 1) * self.batch_size]
+        return self.read(rows)
+
+    def read(self, rows):
+        """The samples at these rows of `paths`, read and encoded, and their targets."""
         samples = [read_sample_or_exit(self.paths[row]) for row in rows]
         return self.encode(samples), take(self.y, rows)
 
@@ -288,6 +292,44 @@ class SampleBatches(keras.utils.PyDataset):
     def on_epoch_end(self):
         if self.rng is not None:  # training batches: a new order every epoch
             self.rng.shuffle(self.order)
+
+
+def feed(batches):
+    """What fit(), evaluate() and predict() read. On TensorFlow, a tf.data pipeline that reads
+    the batches on READ_WORKERS threads: Keras hands a PyDataset to TensorFlow through
+    tf.data.Dataset.from_generator, one batch at a time, and trains at 0.6-0.8x the speed
+    (benchmarks/bench_data.py). JAX and PyTorch read the PyDataset with its own threads.
+    """
+    if keras.backend.backend() != "tensorflow":
+        return batches
+    import tensorflow as tf
+
+    # One sample shows the structure, dtypes and shapes of every batch.
+    example = batches.read([0])
+    arrays = tf.nest.flatten(example)
+
+    def read(rows):
+        try:
+            return tf.nest.flatten(batches.read(rows))
+        except SystemExit as error:
+            # Raised in a tf.data thread, it would surface inside a traceback: stop here.
+            sys.stdout.flush()
+            print(error, file=sys.stderr, flush=True)
+            os._exit(1)
+
+    def load(rows):
+        tensors = tf.numpy_function(
+            read, [rows], [tf.as_dtype(array.dtype) for array in arrays], stateful=False
+        )
+        for tensor, array in zip(tensors, arrays):
+            tensor.set_shape((None, *array.shape[1:]))
+        return tf.nest.pack_sequence_as(example, tensors)
+
+    rows = tf.data.Dataset.range(len(batches.paths))
+    if batches.shuffle_seed is not None:  # training batches: a new order every epoch
+        rows = rows.shuffle(len(batches.paths), seed=batches.shuffle_seed)
+    rows = rows.batch(batches.batch_size)
+    return rows.map(load, num_parallel_calls=READ_WORKERS).prefetch(tf.data.AUTOTUNE)
 
 
 def feature_statistics(batches):
@@ -723,8 +765,9 @@ def main(args):
         compile_model(model, args.learning_rate)
         model.summary()
         history = model.fit(
-            train_batches,
-            validation_data=val_batches,
+            feed(train_batches),
+            validation_data=feed(val_batches),
+            shuffle=False,  # feed() shuffles the training files itself, every epoch
             epochs=args.epochs,
             class_weight=class_weight,
             callbacks=make_callbacks(args, output_dir, progress_bars),
@@ -738,7 +781,7 @@ def main(args):
 
     # ## 5. Evaluate, save and predict
     # The test split played no part in training or model selection: this is the honest score.
-    results = model.evaluate(test_batches, return_dict=True, verbose=0)
+    results = model.evaluate(feed(test_batches), return_dict=True, verbose=0)
     metrics = {name: float(value) for name, value in results.items()}
     (output_dir / "metrics.json").write_text(json.dumps(metrics, indent=2) + "\n")
     print(
@@ -753,7 +796,7 @@ def main(args):
     model = keras.models.load_model(output_dir / "model.keras")
     if args.export:
         export_model(model, args.export, output_dir)
-    predictions = model.predict(test_batches, verbose=0)
+    predictions = model.predict(feed(test_batches), verbose=0)
     plot_confusion_matrix(
         predictions, test_batches.y, label_names, output_dir / "confusion_matrix.png"
     )
