@@ -359,7 +359,8 @@ class SampleBatches(keras.utils.PyDataset):
     @property
     def sample_shape(self):
         """The shape of one model input, from the first file."""
-        return self.encode([read_sample_or_exit(self.paths[0])]).shape[1:]
+        samples, _ = self.read([0])
+        return samples.shape[1:]
 
     def on_epoch_end(self):
         if self.rng is not None:  # training batches: a new order every epoch
