@@ -93,3 +93,72 @@ def test_two_tensorflow_workers_train_and_only_the_chief_writes(tmp_path):
         for index in range(2)
     ]
     check_two_workers(tmp_path, run_workers(sys.executable, tmp_path, environments))
+
+
+# A TensorFlow worker with two devices, as a machine with two GPUs would be: MirroredStrategy
+# over two logical CPUs stands in as the base of the script's MultiWorkerMirroredStrategy
+# subclass (which on CPU always takes one device), so the script's own dataset splitting runs.
+TWO_DEVICE_WORKER = """
+import importlib.util, json, sys, warnings
+import numpy as np
+import tensorflow as tf
+
+cpu = tf.config.list_physical_devices("CPU")[0]
+tf.config.set_logical_device_configuration(cpu, [tf.config.LogicalDeviceConfiguration()] * 2)
+
+class TwoDevices(tf.distribute.MirroredStrategy):
+    def __init__(self):
+        super().__init__(["/cpu:0", "/cpu:1"])
+
+tf.distribute.MultiWorkerMirroredStrategy = TwoDevices
+module_spec = importlib.util.spec_from_file_location("train", sys.argv[1])
+script = importlib.util.module_from_spec(module_spec)
+module_spec.loader.exec_module(script)  # not __main__: defines, trains nothing
+keras = script.keras
+
+class SamplesSeen(keras.metrics.Metric):
+    def __init__(self):
+        super().__init__(name="samples_seen")
+        self.count = self.add_variable(shape=(), initializer="zeros", name="count")
+    def update_state(self, y_true, y_pred, sample_weight=None):
+        self.count.assign_add(tf.cast(tf.shape(y_true)[0], "float32"))
+    def result(self):
+        return self.count
+
+class Steps(keras.callbacks.Callback):
+    def on_train_batch_end(self, batch, logs=None):
+        self.steps = batch + 1
+
+strategy = script.multi_worker_strategy(tf, batch_size=10)
+x = np.linspace(0, 1, 95, dtype="float32")[:, None]
+with strategy.scope():
+    model = keras.Sequential([keras.Input((1,)), keras.layers.Dense(1)])
+    model.compile("sgd", "mse", metrics=[SamplesSeen()])
+steps = Steps()
+with warnings.catch_warnings(record=True) as caught:
+    warnings.simplefilter("always")
+    history = model.fit(tf.data.Dataset.from_tensor_slices((x, 2 * x)).batch(10), epochs=2,
+                        shuffle=False, callbacks=[steps], verbose=0)
+print(json.dumps({"devices": strategy.num_replicas_in_sync, "steps": steps.steps,
+                  "seen": history.history["samples_seen"],
+                  "warnings": [str(w.message) for w in caught]}))
+"""
+
+
+def test_a_tensorflow_worker_splits_each_batch_across_its_own_devices(tmp_path):
+    import sys
+
+    write_image_script(tmp_path)
+    result = subprocess.run(
+        [sys.executable, "-c", TWO_DEVICE_WORKER, str(tmp_path / "train.py")],
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
+    assert result.returncode == 0, result.stderr[-3000:]
+    run = json.loads(result.stdout.splitlines()[-1])
+    assert run["devices"] == 2
+    # 95 samples in batches of 10: ten steps an epoch, each sample once, as on one device.
+    assert run["steps"] == 10
+    assert run["seen"] == [95.0, 95.0]
+    assert not [message for message in run["warnings"] if "ran out of data" in message]

@@ -476,10 +476,11 @@ def build_model(x_train, y_train, label_names, weights, augment=True):
 
 
 # ## 4. Train
-def set_up_distribution(distribute):
+def set_up_distribution(distribute, batch_size):
     """With --distribute, data-parallel training with the backend's own engine: over every
     accelerator here and, when the environment describes a cluster (TF_CONFIG on TensorFlow;
-    JAX_COORDINATOR_ADDRESS, JAX_NUM_PROCESSES and JAX_PROCESS_ID on JAX), on every worker of it.
+    JAX_COORDINATOR_ADDRESS, JAX_NUM_PROCESSES and JAX_PROCESS_ID on JAX), on every worker of it,
+    each step taking one batch of batch_size from every worker.
     Returns where to build the model, this worker's index (0 is the chief) and the worker count.
     """
     if not distribute:
@@ -489,7 +490,7 @@ def set_up_distribution(distribute):
         import tensorflow as tf  # the strategy only; the model itself stays backend-agnostic
 
         if "TF_CONFIG" in os.environ:
-            strategy = multi_worker_strategy(tf)
+            strategy = multi_worker_strategy(tf, batch_size)
             worker = strategy.cluster_resolver.task_id
             workers = strategy.cluster_resolver.cluster_spec().num_tasks("worker")
         else:
@@ -522,16 +523,21 @@ def set_up_distribution(distribute):
     return scope, worker, workers
 
 
-def multi_worker_strategy(tf):
+def multi_worker_strategy(tf, batch_size):
     """tf.distribute.MultiWorkerMirroredStrategy, fitted to how Keras 3's fit() calls it."""
 
     class MultiWorkerStrategy(tf.distribute.MultiWorkerMirroredStrategy):
         def experimental_distribute_dataset(self, dataset, options=None):
             # Each worker already reads only its own share of the files: no further sharding
-            # or re-batching of it (as auto_shard_dataset=False does on JAX).
-            return self.distribute_datasets_from_function(
-                lambda context: dataset, options
-            )
+            # (as auto_shard_dataset=False does on JAX). Each of its batches is split across its
+            # own devices, so that a step takes one batch, the count fit() expects.
+            def this_workers_batches(context):
+                devices_here = (
+                    context.num_replicas_in_sync // context.num_input_pipelines
+                )
+                return dataset.rebatch(math.ceil(batch_size / devices_here))
+
+            return self.distribute_datasets_from_function(this_workers_batches, options)
 
         def reduce(self, reduce_op, value, axis=None):
             # keras-team/keras#20585: fit() reduces a whole first batch only to learn its
@@ -710,7 +716,7 @@ def export_model(model, export_format, output_dir):
 
 def main(args):
     # First: a TensorFlow cluster must be set up before TensorFlow does anything else.
-    scope, worker, workers = set_up_distribution(args.distribute)
+    scope, worker, workers = set_up_distribution(args.distribute, args.batch_size)
     keras.utils.set_random_seed(args.seed)  # seeds Python, NumPy and the backend
     rng = np.random.default_rng(args.seed)
     if args.mixed_precision:
