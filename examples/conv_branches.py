@@ -381,26 +381,12 @@ def feature_statistics(batches):
     return mean, total_squares / count - np.square(mean)
 
 
-def shard(x, y, worker, workers):
-    """A worker's share of a split: every workers-th sample, as many on every worker (they step
-    together, so none may run out of batches first)."""
-    rows = np.arange(worker, len(x) - len(x) % workers, workers)
-    return x[rows], take(y, rows)
-
-
 def read_sample_or_exit(path, read=read_sample):
     """read(path); a file that cannot be read stops the script, named."""
     try:
         return read(path)
     except (OSError, ValueError, EOFError) as error:
         raise SystemExit(f"error: cannot read {path}: {error}") from None
-
-
-def take(y, rows):
-    """These rows of y: an array, or each array of a dict of them."""
-    if isinstance(y, dict):  # several outputs
-        return {name: array[rows] for name, array in y.items()}
-    return y[rows]
 
 
 def encode_labels(targets, columns):
@@ -628,6 +614,25 @@ def multi_worker_strategy(tf, batch_size):
     return MultiWorkerStrategy()
 
 
+def shard(x, y, worker, workers, split):
+    """A worker's share of a split: every workers-th sample, as many on every worker (they step
+    together, so none may run out of batches first). On one machine, the whole split."""
+    if workers == 1:
+        return x, y
+    rows = np.arange(worker, len(x) - len(x) % workers, workers)
+    print(
+        f"Worker {worker} of {workers} takes {len(rows)} of the {len(x)} {split} samples"
+    )
+    return x[rows], take(y, rows)
+
+
+def take(y, rows):
+    """These rows of y: an array, or each array of a dict of them."""
+    if isinstance(y, dict):  # several outputs
+        return {name: array[rows] for name, array in y.items()}
+    return y[rows]
+
+
 def compile_model(model, learning_rate):
     model.compile(
         optimizer=keras.optimizers.Adam(learning_rate=learning_rate),
@@ -840,16 +845,18 @@ def main(args):
     # the preprocessing statistics come from the whole training split, the same on every worker.
     train_split = SampleBatches(x_train, y_train, args.batch_size, encode=encode)
     train_batches = SampleBatches(
-        *shard(x_train, y_train, worker, workers),
+        *shard(x_train, y_train, worker, workers, "training"),
         args.batch_size,
         encode=encode,
         shuffle_seed=args.seed,
     )
     val_batches = SampleBatches(
-        *shard(x_val, y_val, worker, workers), args.batch_size, encode=encode
+        *shard(x_val, y_val, worker, workers, "validation"),
+        args.batch_size,
+        encode=encode,
     )
     test_batches = SampleBatches(
-        *shard(x_test, y_test, worker, workers), args.batch_size, encode=encode
+        *shard(x_test, y_test, worker, workers, "test"), args.batch_size, encode=encode
     )
     print(
         f"{len(x_train)} training, {len(x_val)} validation, {len(x_test)} test samples"

@@ -2,8 +2,10 @@
 
 import json
 import os
+import re
 import socket
 import subprocess
+import sys
 import time
 
 from test_backends import backend_python
@@ -48,23 +50,27 @@ def run_workers(python, script_dir, environments, timeout=120):
 
 
 def check_two_workers(tmp_path, results):
-    for returncode, stdout, stderr in results:
+    for worker, (returncode, stdout, stderr) in enumerate(results):
         assert returncode == 0, stderr[-3000:]
         assert "Data-parallel training on 2 device(s) across 2 worker(s)" in stdout
+        # Each worker trains on its own half of the training split.
+        share = re.search(rf"Worker {worker} of 2 takes (\d+) of the (\d+) training samples", stdout)
+        assert share, stdout[-3000:]
+        assert int(share[1]) == int(share[2]) // 2
     chief_outputs = {path.name for path in (tmp_path / "out0").iterdir()}
     assert {"model.keras", "checkpoint.keras", "metrics.json", "history.png"} <= chief_outputs
     assert json.loads((tmp_path / "out0" / "metrics.json").read_text())["loss"] > 0
     assert not (tmp_path / "out1").exists()  # the other worker wrote to a scratch folder
 
 
-def write_image_script(tmp_path):
-    spec = generate.ScriptSpec.build("multiclass", "image")
+def write_script(tmp_path, task="multiclass", data="image"):
+    spec = generate.ScriptSpec.build(task, data)
     (tmp_path / "train.py").write_text(generate.render(spec))
 
 
 def test_two_jax_processes_train_and_only_the_chief_writes(tmp_path, request):
     python = backend_python(request.config.cache.mkdir("kgen-backends"), "jax")
-    write_image_script(tmp_path)
+    write_script(tmp_path)
     (port,) = free_ports(1)
     environments = [
         {
@@ -79,20 +85,26 @@ def test_two_jax_processes_train_and_only_the_chief_writes(tmp_path, request):
     check_two_workers(tmp_path, run_workers(python, tmp_path, environments))
 
 
-def test_two_tensorflow_workers_train_and_only_the_chief_writes(tmp_path):
-    import sys
-
-    write_image_script(tmp_path)
-    workers = [f"127.0.0.1:{port}" for port in free_ports(2)]
-    environments = [
+def tensorflow_workers(count):
+    workers = [f"127.0.0.1:{port}" for port in free_ports(count)]
+    return [
         {
             "TF_CONFIG": json.dumps(
                 {"cluster": {"worker": workers}, "task": {"type": "worker", "index": index}}
             )
         }
-        for index in range(2)
+        for index in range(count)
     ]
-    check_two_workers(tmp_path, run_workers(sys.executable, tmp_path, environments))
+
+
+def test_two_tensorflow_workers_train_and_only_the_chief_writes(tmp_path):
+    write_script(tmp_path)
+    check_two_workers(tmp_path, run_workers(sys.executable, tmp_path, tensorflow_workers(2)))
+
+
+def test_two_tensorflow_workers_share_an_in_memory_table(tmp_path):
+    write_script(tmp_path, "binary", "vector")
+    check_two_workers(tmp_path, run_workers(sys.executable, tmp_path, tensorflow_workers(2)))
 
 
 # A TensorFlow worker with two devices, as a machine with two GPUs would be: MirroredStrategy
@@ -146,9 +158,7 @@ print(json.dumps({"devices": strategy.num_replicas_in_sync, "steps": steps.steps
 
 
 def test_a_tensorflow_worker_splits_each_batch_across_its_own_devices(tmp_path):
-    import sys
-
-    write_image_script(tmp_path)
+    write_script(tmp_path)
     result = subprocess.run(
         [sys.executable, "-c", TWO_DEVICE_WORKER, str(tmp_path / "train.py")],
         capture_output=True,

@@ -433,6 +433,25 @@ def multi_worker_strategy(tf, batch_size):
     return MultiWorkerStrategy()
 
 
+def shard(x, y, worker, workers, split):
+    """A worker's share of a split: every workers-th sample, as many on every worker (they step
+    together, so none may run out of batches first). On one machine, the whole split."""
+    if workers == 1:
+        return x, y
+    rows = np.arange(worker, len(x) - len(x) % workers, workers)
+    print(
+        f"Worker {worker} of {workers} takes {len(rows)} of the {len(x)} {split} samples"
+    )
+    return x[rows], take(y, rows)
+
+
+def take(y, rows):
+    """These rows of y: an array, or each array of a dict of them."""
+    if isinstance(y, dict):  # several outputs
+        return {name: array[rows] for name, array in y.items()}
+    return y[rows]
+
+
 def compile_model(model, learning_rate):
     model.compile(
         optimizer=keras.optimizers.Adam(learning_rate=learning_rate),
@@ -567,7 +586,7 @@ def export_model(model, export_format, output_dir):
 
 def main(args):
     # First: a TensorFlow cluster must be set up before TensorFlow does anything else.
-    scope, worker, _ = set_up_distribution(args.distribute, args.batch_size)
+    scope, worker, workers = set_up_distribution(args.distribute, args.batch_size)
     keras.utils.set_random_seed(args.seed)  # seeds Python, NumPy and the backend
     rng = np.random.default_rng(args.seed)
     if args.mixed_precision:
@@ -615,6 +634,11 @@ def main(args):
         model = build_model(x_train, y_train, label_names)
         compile_model(model, args.learning_rate)
         model.summary()
+        # Each worker trains and tests on its own share of the rows (build_model fitted its
+        # statistics on the whole training split, the same on every worker).
+        x_train, y_train = shard(x_train, y_train, worker, workers, "training")
+        x_val, y_val = shard(x_val, y_val, worker, workers, "validation")
+        x_test, y_test = shard(x_test, y_test, worker, workers, "test")
         history = model.fit(
             x_train,
             y_train,
